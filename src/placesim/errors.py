@@ -1,0 +1,35 @@
+"""Errors raised by placesim: one base class, specific subclasses.
+
+The CLI turns any :class:`PlacesimError` into one-line messages and exit code 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["PlacesimError", "ScenarioError"]
+
+
+class PlacesimError(Exception):
+    """Base class of every error placesim raises on purpose."""
+
+
+class ScenarioError(PlacesimError):
+    """A scenario file or object is invalid.
+
+    Holds every problem found, each a line such as
+    ``settings.acute.capacity: -5 is not allowed: must be >= 0``, so a user can fix
+    them all in one pass.
+    """
+
+    def __init__(self, problems: Sequence[str], source: str | None = None) -> None:
+        self.problems: list[str] = list(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        if len(self.problems) == 1:
+            message = head + self.problems[0]
+        else:
+            message = head + f"{len(self.problems)} problems:\n" + "\n".join(
+                f"  {p}" for p in self.problems
+            )
+        super().__init__(message)
