@@ -1,0 +1,29 @@
+"""placesim: simulate the demand on a whole health-and-care system (a place).
+
+The public API, used by the examples, the docs and the tests::
+
+    import placesim
+    sc = placesim.load_scenario("scenarios/rotherham_baseline.yaml")
+    res = placesim.simulate(sc, replications=10, seed=1)
+    res.summary()
+"""
+
+from __future__ import annotations
+
+from placesim.errors import PlacesimError, ScenarioError
+from placesim.experiment import SimulationResult, simulate
+from placesim.scenario import Scenario, load_scenario, parse_scenario, scenario_json_schema
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "PlacesimError",
+    "Scenario",
+    "ScenarioError",
+    "SimulationResult",
+    "__version__",
+    "load_scenario",
+    "parse_scenario",
+    "scenario_json_schema",
+    "simulate",
+]

@@ -1,0 +1,265 @@
+"""The engine: a SimPy queueing network with blocking after service.
+
+It resolves only the competition for places, in simulated time; every decision about a
+person was drawn beforehand (:mod:`placesim.demand`). Its semantics are written down in
+docs/model.md so that a second engine can match them:
+
+- Each setting has a capacity (changing on dates) and one first-come-first-served queue.
+- A person moving forward (acute -> intermediate care, reablement or care home; rapid
+  response -> intermediate care; intermediate care -> reablement or care home; reablement ->
+  care home) keeps their place while waiting for the next one: those days are delayed days.
+- Escalation to acute gives the place up first, so the network cannot deadlock.
+- Rapid response and virtual ward, when full, send the person to acute (overflow) if the
+  scenario says so.
+- A capacity drop takes effect as people leave; nobody is evicted.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import simpy
+
+from placesim.demand import Episodes
+from placesim.pathways import (
+    ACUTE,
+    HOME,
+    HOME_CARE,
+    INDEPENDENT,
+    RAPID_RESPONSE,
+    SOURCES,
+    VIRTUAL_WARD,
+)
+from placesim.scenario import SETTINGS, Scenario
+
+__all__ = ["StayRecords", "capacity_schedule", "run_engine"]
+
+_ESCALATION = SOURCES.index("escalation")
+_READMISSION = SOURCES.index("readmission")
+_HOME_ENDS = (HOME, INDEPENDENT, HOME_CARE)
+_N_SETTINGS = len(SETTINGS)
+
+
+@dataclass(frozen=True)
+class StayRecords:
+    """One row per stay (or attempted stay) of one replication, as columns.
+
+    Times are days from start_date. ``arrive`` is NaN for someone still waiting at the end,
+    ``ready`` and ``leave`` are NaN for stays not finished by then, ``next`` is -1 then.
+    """
+
+    episode: npt.NDArray[np.int64]
+    setting: npt.NDArray[np.int8]
+    source: npt.NDArray[np.int8]
+    requested: npt.NDArray[np.float64]
+    arrive: npt.NDArray[np.float64]
+    ready: npt.NDArray[np.float64]
+    leave: npt.NDArray[np.float64]
+    next: npt.NDArray[np.int8]
+    overflow: npt.NDArray[np.bool_]
+
+    @property
+    def size(self) -> int:
+        """Number of stays."""
+        return int(self.episode.size)
+
+
+def capacity_schedule(scenario: Scenario, setting: str) -> list[tuple[float, float]]:
+    """(time, capacity) pairs of a setting from the start of the simulation; inf = unlimited."""
+    s = getattr(scenario.settings, setting)
+    start = scenario.calendar.start_date
+    first = -float(scenario.calendar.warmup_days)
+    base = float("inf") if s.capacity == "unlimited" else float(s.capacity)
+    steps = [(first, base)]
+    for change in s.capacity_changes:
+        steps.append((float((change.date - start).days), float(change.capacity)))
+    return steps
+
+
+class _Stage:
+    """Places of one setting with a FIFO queue; capacity may change while people stay."""
+
+    __slots__ = ("capacity", "env", "occupied", "queue")
+
+    def __init__(self, env: simpy.Environment, capacity: float) -> None:
+        self.env = env
+        self.capacity = capacity
+        self.occupied = 0
+        self.queue: deque[simpy.Event] = deque()
+
+    def has_room(self) -> bool:
+        return self.occupied < self.capacity and not self.queue
+
+    def request(self) -> simpy.Event:
+        event = self.env.event()
+        if self.has_room():
+            self.occupied += 1
+            event.succeed()
+        else:
+            self.queue.append(event)
+        return event
+
+    def release(self) -> None:
+        self.occupied -= 1
+        self._fill()
+
+    def set_capacity(self, capacity: float) -> None:
+        self.capacity = capacity
+        self._fill()
+
+    def _fill(self) -> None:
+        while self.queue and self.occupied < self.capacity:
+            self.occupied += 1
+            self.queue.popleft().succeed()
+
+
+class _Run:
+    """One replication: the stages, the journeys and the growing stay records."""
+
+    def __init__(self, scenario: Scenario, episodes: Episodes) -> None:
+        self.ep = episodes
+        self.env = simpy.Environment(initial_time=-float(scenario.calendar.warmup_days))
+        self.end = float(scenario.calendar.horizon_days)
+        defined = scenario.settings.defined()
+        self.stages: list[_Stage | None] = []
+        self.overflows = [False] * _N_SETTINGS
+        for s, name in enumerate(SETTINGS):
+            if name in defined:
+                schedule = capacity_schedule(scenario, name)
+                self.stages.append(_Stage(self.env, schedule[0][1]))
+                self.env.process(self._capacity_changes(s, schedule[1:]))
+                self.overflows[s] = defined[name].when_full == "overflow_to_acute"
+            else:
+                self.stages.append(None)
+        self.source = episodes.source.copy()
+        self.los = episodes.los.tolist()
+        self.after = episodes.after.tolist()
+        self.r_episode: list[int] = []
+        self.r_setting: list[int] = []
+        self.r_source: list[int] = []
+        self.r_requested: list[float] = []
+        self.r_arrive: list[float] = []
+        self.r_ready: list[float] = []
+        self.r_leave: list[float] = []
+        self.r_next: list[int] = []
+        self.r_overflow: list[bool] = []
+
+    def _capacity_changes(
+        self, s: int, steps: list[tuple[float, float]]
+    ) -> Generator[simpy.Event, Any, None]:
+        stage = self.stages[s]
+        assert stage is not None
+        for time, capacity in steps:
+            yield self.env.timeout(time - self.env.now)
+            stage.set_capacity(capacity)
+
+    def _record(self, i: int, s: int, overflow: bool = False) -> int:
+        self.r_episode.append(i)
+        self.r_setting.append(s)
+        self.r_source.append(int(self.source[i]))
+        self.r_requested.append(self.env.now)
+        self.r_arrive.append(np.nan)
+        self.r_ready.append(np.nan)
+        self.r_leave.append(np.nan)
+        self.r_next.append(-1)
+        self.r_overflow.append(overflow)
+        return len(self.r_episode) - 1
+
+    def _stage(self, s: int) -> _Stage:
+        stage = self.stages[s]
+        assert stage is not None, f"no stage for {SETTINGS[s]}"
+        return stage
+
+    def journey(self, i: int) -> Generator[simpy.Event, Any, None]:
+        """One episode's path through the settings."""
+        env = self.env
+        s = int(self.ep.entry[i])
+        if self.ep.in_place[i]:
+            rec = self._record(i, s)
+            self.r_arrive[rec] = env.now  # the place was taken before the run began
+        else:
+            overflow = False
+            if self.overflows[s] and not self._stage(s).has_room():
+                s, overflow = ACUTE, True
+            rec = self._record(i, s, overflow)
+            yield self._stage(s).request()
+            self.r_arrive[rec] = env.now
+        while True:
+            yield env.timeout(self.los[i][s])
+            self.r_ready[rec] = env.now
+            dest = self.after[i][s]
+            self.r_next[rec] = dest
+            if dest < _N_SETTINGS and dest != ACUTE:
+                # Moving forward: keep this place until the next one is free.
+                nxt = self._record(i, dest)
+                yield self._stage(dest).request()
+                self.r_leave[rec] = env.now
+                self._stage(s).release()
+                self.r_arrive[nxt] = env.now
+                s, rec = dest, nxt
+                continue
+            self.r_leave[rec] = env.now
+            self._stage(s).release()
+            if dest == ACUTE:
+                if s in (RAPID_RESPONSE, VIRTUAL_WARD):
+                    s = ACUTE
+                    rec = self._record(i, s)
+                    yield self._stage(s).request()
+                    self.r_arrive[rec] = env.now
+                    continue
+                self._start_child(i, _ESCALATION, 0.0)
+            elif dest in _HOME_ENDS and self.ep.readmit[i]:
+                self._start_child(i, _READMISSION, float(self.ep.readmit_delay[i]))
+            return
+
+    def _start_child(self, i: int, source: int, delay: float) -> None:
+        c = int(self.ep.child[i])
+        if c < 0:
+            return  # beyond the generations drawn (see demand._MAX_GENERATIONS)
+        self.source[c] = source
+        self.env.process(self._delayed(c, delay))
+
+    def _delayed(self, c: int, delay: float) -> Generator[simpy.Event, Any, None]:
+        if delay > 0.0:
+            yield self.env.timeout(delay)
+        yield from self.journey(c)
+
+    def arrivals(self, order: npt.NDArray[np.int64]) -> Generator[simpy.Event, Any, None]:
+        """Start each episode's journey at its arrival time, in time order."""
+        env = self.env
+        times = self.ep.time
+        for i in order.tolist():
+            t = float(times[i])
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            env.process(self.journey(i))
+
+    def run(self) -> StayRecords:
+        ep = self.ep
+        for i in np.flatnonzero(ep.in_place).tolist():
+            self._stage(int(ep.entry[i])).occupied += 1
+        starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < self.end))
+        order = starters[np.argsort(ep.time[starters], kind="stable")]
+        self.env.process(self.arrivals(order))
+        self.env.run(until=self.end)
+        return StayRecords(
+            episode=np.array(self.r_episode, dtype=np.int64),
+            setting=np.array(self.r_setting, dtype=np.int8),
+            source=np.array(self.r_source, dtype=np.int8),
+            requested=np.array(self.r_requested, dtype=float),
+            arrive=np.array(self.r_arrive, dtype=float),
+            ready=np.array(self.r_ready, dtype=float),
+            leave=np.array(self.r_leave, dtype=float),
+            next=np.array(self.r_next, dtype=np.int8),
+            overflow=np.array(self.r_overflow, dtype=bool),
+        )
+
+
+def run_engine(scenario: Scenario, episodes: Episodes) -> StayRecords:
+    """Run one replication of `scenario` on pre-sampled `episodes` and record every stay."""
+    return _Run(scenario, episodes).run()

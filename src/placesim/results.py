@@ -1,0 +1,272 @@
+"""Measures: tidy tables built once from the engine's stay records.
+
+Definitions follow DESIGN.md and docs/model.md. The reporting window is [0, horizon) in days
+from start_date; warm-up (negative times) is a filter applied here, not engine state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from placesim.demand import Episodes
+from placesim.engine import StayRecords, capacity_schedule
+from placesim.pathways import ACUTE, DESTINATIONS, RAPID_RESPONSE, SOURCES, VIRTUAL_WARD
+from placesim.scenario import RESIDENCES, SETTINGS, Scenario
+
+__all__ = [
+    "MEASURES",
+    "daily_table",
+    "replication_measures",
+    "stays_table",
+    "summarise",
+]
+
+MEASURES: dict[str, str] = {
+    "admissions": "people",
+    "admissions_from_care_homes": "people",
+    "avoided_admissions": "people",
+    "bed_days": "bed days",
+    "los_mean": "days",
+    "los_median": "days",
+    "los_p90": "days",
+    "delayed_bed_days": "bed days",
+    "dtoc_rate": "ratio",
+    "wait_mean": "days",
+    "occupancy_mean": "beds",
+    "occupancy_p95": "beds",
+    "occupancy_rate": "ratio",
+    "waiting_mean": "people",
+    "capacity": "beds",
+    "capacity_needed": "beds",
+    "capacity_gap": "beds",
+}
+"""Measure names (stable: scripts rely on them) and their units."""
+
+_CARE_HOME_RESIDENCE = RESIDENCES.index("care_home")
+_INITIAL = SOURCES.index("initial")
+
+
+def _integral(
+    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Cumulative time-integral of the count of intervals [start, end) up to each time `at`.
+
+    Exact for a step function: sum over intervals of (min(at, end) - start)^+, computed with
+    sorted arrays and prefix sums so it costs O((n + m) log n), not O(n m).
+    """
+    s = np.sort(starts)
+    e = np.sort(ends[np.isfinite(ends)])
+    s_cum = np.concatenate(([0.0], np.cumsum(s)))
+    e_cum = np.concatenate(([0.0], np.cumsum(e)))
+    ks = np.searchsorted(s, at, side="right")
+    ke = np.searchsorted(e, at, side="right")
+    return (ks * at - s_cum[ks]) - (ke * at - e_cum[ke])
+
+
+def _count(
+    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
+    """Number of intervals [start, end) containing each time `at` (NaN end = still open)."""
+    s = np.sort(starts)
+    e = np.sort(ends[np.isfinite(ends)])
+    return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
+
+
+def _capacity_by_day(
+    scenario: Scenario, setting: str, days: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    steps = capacity_schedule(scenario, setting)
+    times = np.array([t for t, _ in steps])
+    values = np.array([c for _, c in steps])
+    return values[np.searchsorted(times, days, side="right") - 1]
+
+
+def daily_table(scenario: Scenario, records: StayRecords, replication: int) -> pd.DataFrame:
+    """Daily series of each setting over the reporting window.
+
+    ``census`` counts people holding a place at the midnight that ends the day (the NHS
+    midnight census); ``occupied_mean`` is the mean number over the day (its sum is the bed
+    days); ``waiting`` counts people waiting for the setting at that midnight; ``capacity``
+    is the capacity in force on the day.
+    """
+    horizon = scenario.calendar.horizon_days
+    days = np.arange(horizon, dtype=float)
+    edges = np.arange(horizon + 1, dtype=float)
+    midnight = days + 1.0
+    frames = []
+    for s, name in enumerate(SETTINGS):
+        if getattr(scenario.settings, name) is None:
+            continue
+        m = records.setting == s
+        arrive, leave, requested = records.arrive[m], records.leave[m], records.requested[m]
+        inside = np.isfinite(arrive)
+        area = _integral(arrive[inside], leave[inside], edges)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "replication": replication,
+                    "day": days.astype(np.int64),
+                    "setting": name,
+                    "census": _count(arrive[inside], leave[inside], midnight),
+                    "occupied_mean": np.diff(area),
+                    "waiting": _count(requested, arrive, midnight),
+                    "capacity": _capacity_by_day(scenario, name, days),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(
+        1, "date", pd.Timestamp(scenario.calendar.start_date) + pd.to_timedelta(out["day"], "D")
+    )
+    out["setting"] = pd.Categorical(out["setting"], categories=list(SETTINGS))
+    return out
+
+
+def replication_measures(
+    scenario: Scenario,
+    episodes: Episodes,
+    records: StayRecords,
+    daily: pd.DataFrame,
+    replication: int,
+) -> pd.DataFrame:
+    """Every measure of one replication: columns replication, measure, setting, value."""
+    horizon = float(scenario.calendar.horizon_days)
+    opts = scenario.measures
+    rows: list[tuple[str, str, float]] = []
+    residence = episodes.residence[records.episode]
+    for s, name in enumerate(SETTINGS):
+        if getattr(scenario.settings, name) is None:
+            continue
+        m = records.setting == s
+        arrive, ready, leave = records.arrive[m], records.ready[m], records.leave[m]
+        inside = np.isfinite(arrive)
+        came = inside & (arrive >= 0.0) & (arrive < horizon)
+        ended = np.isfinite(leave) & (leave >= 0.0) & (leave < horizon)
+        ended_fresh = ended & (records.source[m] != _INITIAL)
+        window = np.array([0.0, horizon])
+        bed_days = float(np.diff(_integral(arrive[inside], leave[inside], window))[0])
+        has_ready = np.isfinite(ready)
+        delayed = float(np.diff(_integral(ready[has_ready], leave[has_ready], window))[0])
+        los = (leave - arrive)[ended_fresh]
+        waited = (arrive - records.requested[m])[came]
+        d = daily[daily["setting"] == name]
+        census = d["census"].to_numpy(dtype=float)
+        occupied = d["occupied_mean"].to_numpy(dtype=float)
+        capacity = d["capacity"].to_numpy(dtype=float)
+        demand = census + d["waiting"].to_numpy(dtype=float)
+        target = opts.target(name)
+        needed = float(np.quantile(demand / target, opts.share_of_days))
+        finite_cap = bool(np.all(np.isfinite(capacity)))
+        rows += [
+            ("admissions", name, float(came.sum())),
+            (
+                "admissions_from_care_homes",
+                name,
+                float((came & (residence[m] == _CARE_HOME_RESIDENCE)).sum()),
+            ),
+            ("bed_days", name, bed_days),
+            ("los_mean", name, float(los.mean()) if los.size else np.nan),
+            ("los_median", name, float(np.median(los)) if los.size else np.nan),
+            ("los_p90", name, float(np.quantile(los, 0.9)) if los.size else np.nan),
+            ("delayed_bed_days", name, delayed),
+            ("wait_mean", name, float(waited.mean()) if waited.size else np.nan),
+            ("occupancy_mean", name, float(occupied.mean())),
+            ("occupancy_p95", name, float(np.quantile(census, 0.95))),
+            ("waiting_mean", name, float(d["waiting"].mean())),
+            ("capacity_needed", name, needed),
+        ]
+        if finite_cap:
+            mean_cap = float(capacity.mean())
+            rows += [
+                ("capacity", name, mean_cap),
+                (
+                    "occupancy_rate",
+                    name,
+                    float(occupied.mean()) / mean_cap if mean_cap > 0 else np.nan,
+                ),
+                (
+                    "capacity_gap",
+                    name,
+                    float(np.quantile(demand / target - capacity, opts.share_of_days)),
+                ),
+            ]
+        if s == ACUTE:
+            rows.append(("dtoc_rate", name, delayed / bed_days if bed_days > 0 else np.nan))
+        if s in (RAPID_RESPONSE, VIRTUAL_WARD):
+            finished = came & np.isfinite(leave)
+            avoided = finished & (records.next[m] != ACUTE)
+            rows.append(("avoided_admissions", name, float(avoided.sum())))
+    out = pd.DataFrame(rows, columns=["measure", "setting", "value"])
+    out.insert(0, "replication", replication)
+    return out
+
+
+def _categorical(codes: npt.NDArray[np.integer[Any]], labels: Sequence[str]) -> pd.Categorical[Any]:
+    """A categorical column from integer codes (-1 = missing)."""
+    return pd.Categorical.from_codes(
+        codes.astype(np.int64), dtype=pd.CategoricalDtype(list(labels))
+    )
+
+
+def stays_table(
+    scenario: Scenario, episodes: Episodes, records: StayRecords, replication: int
+) -> pd.DataFrame:
+    """One row per stay with the person's segment and the stay's times (days from start)."""
+    e = records.episode
+    loc = episodes.locality[e]
+    partnership_codes = np.array(
+        [sorted(set(episodes.partnerships)).index(p) for p in episodes.partnerships],
+        dtype=np.int64,
+    )
+    return pd.DataFrame(
+        {
+            "replication": replication,
+            "episode": e,
+            "locality": _categorical(loc, episodes.localities),
+            "partnership": _categorical(partnership_codes[loc], sorted(set(episodes.partnerships))),
+            "age_band": _categorical(episodes.age_band[e], episodes.age_bands),
+            "residence": _categorical(episodes.residence[e], RESIDENCES),
+            "source": _categorical(records.source, SOURCES),
+            "setting": _categorical(records.setting, SETTINGS),
+            "requested": records.requested,
+            "arrive": records.arrive,
+            "ready": records.ready,
+            "leave": records.leave,
+            "waited": records.arrive - records.requested,
+            "delayed": records.leave - records.ready,
+            "next": _categorical(records.next, DESTINATIONS),
+            "overflow": records.overflow,
+        }
+    )
+
+
+def summarise(measures: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Mean and Student-t confidence interval of each measure over replications.
+
+    The interval is mean +/- t_{n-1} s / sqrt(n) (Law, Simulation Modeling and Analysis,
+    section 9.4.1); with one replication it is NaN. Replications where a measure is NaN
+    (no stay ended, say) are left out of that measure.
+    """
+    from scipy import stats
+
+    out = []
+    for (measure, setting), g in measures.groupby(
+        ["measure", "setting"], sort=False, observed=True
+    ):
+        values = g["value"].to_numpy(dtype=float)
+        values = values[np.isfinite(values)]
+        n = values.size
+        mean = float(values.mean()) if n else np.nan
+        if n >= 2:
+            half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
+        else:
+            half = np.nan
+        out.append((measure, setting, MEASURES[str(measure)], mean, mean - half, mean + half, n))
+    return pd.DataFrame(
+        out, columns=["measure", "setting", "unit", "mean", "ci_low", "ci_high", "replications"]
+    )

@@ -1,0 +1,481 @@
+"""Checks on scenarios, and the plain-language messages for what is wrong.
+
+pydantic checks each value on its own; :func:`check_scenario` checks what needs the whole
+scenario (age-band keys, shares summing to 1, dates inside the horizon, routes to settings
+that exist). Every message names the field path, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from placesim.scenario import Scenario
+
+__all__ = ["check_scenario", "describe_validation_error"]
+
+_SUM_TOLERANCE = 1e-6
+
+# Outcome share -> the setting it sends people to (None: leaves the modelled services).
+_ROUTES: dict[str, dict[str, str | None]] = {
+    "rapid_response": {"home": None, "intermediate_care": "intermediate_care", "acute": "acute"},
+    "virtual_ward": {"home": None, "acute": "acute"},
+    "intermediate_care": {
+        "home": None,
+        "reablement": "reablement",
+        "care_home": "care_home",
+        "acute": "acute",
+        "death": None,
+    },
+    "reablement": {
+        "independent": None,
+        "home_care": None,
+        "care_home": "care_home",
+        "acute": "acute",
+        "death": None,
+    },
+}
+_PATHWAY_ROUTES: dict[str, str | None] = {
+    "P0": None,
+    "P1": "reablement",
+    "P2": "intermediate_care",
+    "P3": "care_home",
+    "death": None,
+}
+
+
+def _path(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict | list):
+        text = repr(value)
+        return text if len(text) <= 60 else text[:57] + "..."
+    return str(value)
+
+
+def _allowed_keys(model: Any, loc: Sequence[str | int]) -> list[str]:
+    """Field names valid at `loc` inside `model` (best effort, for suggestions)."""
+    tp: Any = model
+    for part in loc:
+        tp = _unwrap(tp)
+        if isinstance(tp, type) and issubclass(tp, BaseModel):
+            if isinstance(part, str) and part in tp.model_fields:
+                tp = tp.model_fields[part].annotation
+                continue
+            # A discriminated union puts the tag in the location: pick that member.
+            return []
+        origin = typing.get_origin(tp)
+        if origin in (dict, Mapping):
+            tp = typing.get_args(tp)[1]
+        elif origin in (list, Sequence):
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            members = [
+                a for a in typing.get_args(tp) if isinstance(a, type) and issubclass(a, BaseModel)
+            ]
+            match = [m for m in members if _tag(m) == part]
+            if not match:
+                return []
+            tp = match[0]
+        else:
+            return []
+    tp = _unwrap(tp)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return list(tp.model_fields)
+    return []
+
+
+def _tag(model: type[BaseModel]) -> Any:
+    field = model.model_fields.get("kind")
+    return field.default if field is not None else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Strip Annotated and Optional wrappers."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            if len(models) == 1 and len(args) == 1:
+                tp = models[0]
+                continue
+            if all(typing.get_origin(_strip(a)) is not None for a in args) and len(args) == 1:
+                tp = args[0]
+                continue
+        return tp
+
+
+def _strip(tp: Any) -> Any:
+    return typing.get_args(tp)[0] if typing.get_origin(tp) is typing.Annotated else tp
+
+
+def describe_validation_error(exc: ValidationError, data: Any) -> list[str]:
+    """Turn pydantic's errors into one plain message per problem."""
+    from placesim.scenario import Scenario
+
+    problems: list[str] = []
+    seen: set[str] = set()
+    for err in exc.errors(include_url=False):
+        loc = list(err["loc"])
+        kind = err["type"]
+        value = err.get("input")
+        ctx = err.get("ctx") or {}
+        # Discriminated-union tags ('lognormal', 'int', 'literal[...]') are not user paths.
+        user_loc = [p for p in loc if not (isinstance(p, str) and _is_internal_tag(p))]
+        where = _path(user_loc)
+        if kind == "extra_forbidden":
+            key = str(user_loc[-1])
+            allowed = _allowed_keys(Scenario, [p for p in loc[:-1]])
+            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            options = f" (allowed: {', '.join(allowed)})" if allowed and not close else ""
+            msg = f"{where}: unknown key '{key}'{hint}{options}"
+        elif kind == "missing":
+            msg = f"{where}: is required but missing"
+        elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+            op = {
+                "greater_than": ">",
+                "greater_than_equal": ">=",
+                "less_than": "<",
+                "less_than_equal": "<=",
+            }[kind]
+            bound = next(iter(ctx.values()))
+            msg = f"{where}: {_show(value)} is not allowed: must be {op} {bound}"
+        elif kind == "finite_number":
+            msg = f"{where}: {_show(value)} is not allowed: must be a finite number"
+        elif kind in ("too_short", "too_long"):
+            msg = f"{where}: has {ctx.get('actual_length')} items: {err['msg'].lower()}"
+        elif kind == "literal_error":
+            msg = f"{where}: {_show(value)} is not allowed: must be {ctx.get('expected')}"
+        elif kind == "union_tag_invalid":
+            msg = (
+                f"{where}: kind {_show(ctx.get('tag'))} is not allowed: must be one of "
+                f"{ctx.get('expected_tags')}"
+            )
+        elif kind == "union_tag_not_found":
+            msg = f"{where}: needs a 'kind' ({ctx.get('discriminator', 'kind')})"
+        elif kind == "value_error":
+            text = str(ctx.get("error", err["msg"]))
+            msg = f"{where}: {text}"
+        else:
+            msg = f"{where}: {_show(value)} is not allowed: {err['msg'].lower()}"
+        if msg not in seen:
+            seen.add(msg)
+            problems.append(msg)
+    return _collapse_union_noise(problems)
+
+
+def _is_internal_tag(part: str) -> bool:
+    return part in {"lognormal", "exponential", "gamma", "fixed", "empirical"} or part.startswith(
+        ("int", "literal[", "constrained-", "function-")
+    )
+
+
+def _collapse_union_noise(problems: list[str]) -> list[str]:
+    """A value that fits no member of a union fails once per member: keep one line per path."""
+    by_path: dict[str, list[str]] = {}
+    order: list[str] = []
+    for p in problems:
+        path = p.split(":", 1)[0]
+        if path not in by_path:
+            order.append(path)
+            by_path[path] = []
+        by_path[path].append(p)
+    out: list[str] = []
+    for path in order:
+        lines = by_path[path]
+        if len(lines) == 1:
+            out.append(lines[0])
+        else:
+            details = "; or ".join(line.split(":", 1)[1].strip() for line in lines)
+            out.append(f"{path}: {details}")
+    return out
+
+
+# ---------------------------------------------------------------------------- semantics
+
+
+def _check_sum(problems: list[str], path: str, shares: Mapping[str, float]) -> None:
+    total = math.fsum(shares.values())
+    if abs(total - 1.0) > _SUM_TOLERANCE:
+        parts = ", ".join(f"{k} {v:g}" for k, v in shares.items())
+        problems.append(f"{path}: shares must sum to 1, but {parts} sum to {total:.6g}")
+
+
+def _check_band_keys(
+    problems: list[str], path: str, table: Mapping[str, Any], bands: Sequence[str], *, full: bool
+) -> None:
+    keys = list(table)
+    if "all" in keys and len(keys) > 1:
+        problems.append(f"{path}: give either 'all' or one entry per age band, not both")
+        return
+    for key in keys:
+        if key != "all" and key not in bands:
+            close = difflib.get_close_matches(key, list(bands), n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(
+                f"{path}: age band '{key}' is not one of the scenario's bands "
+                f"({', '.join(bands)}){hint}"
+            )
+    if full and "all" not in keys:
+        missing = [b for b in bands if b not in keys]
+        if missing:
+            problems.append(f"{path}: missing age band(s) {', '.join(missing)} (or give 'all')")
+
+
+def _check_route(
+    problems: list[str], path: str, share: float, target: str | None, defined: Mapping[str, Any]
+) -> None:
+    if target is not None and share > 0 and target not in defined:
+        problems.append(
+            f"{path}: share {share:g} sends people to '{target}', which the scenario does not "
+            f"define (add settings.{target} or set this share to 0)"
+        )
+
+
+def check_scenario(sc: Scenario) -> list[str]:
+    """Every cross-field problem in a parsed scenario, as plain messages (empty if none)."""
+    problems: list[str] = []
+    bands = sc.age_bands
+    defined = sc.settings.defined()
+    cal = sc.calendar
+    first_day = cal.sim_start_date
+    last_day = cal.end_date
+
+    if not defined:
+        problems.append("settings: no setting is defined; define at least one")
+
+    if len(set(bands)) != len(bands):
+        problems.append(f"population.age_bands: {bands} has repeated labels")
+    if "all" in bands and len(bands) > 1:
+        problems.append("population.age_bands: 'all' is reserved for the single-band case")
+
+    if sc.population is not None:
+        _check_population(problems, sc, bands)
+        if sc.demand is None:
+            problems.append("demand: is required when the scenario has a population")
+        if sc.triage is None:
+            problems.append("triage: is required when the scenario has a population")
+    else:
+        if sc.demand is not None:
+            problems.append("demand: needs a population (add `population:` or remove `demand:`)")
+        if not sc.referrals and not any(s.occupied or s.waiting for s in sc.initial_state.values()):
+            problems.append(
+                "population: a scenario with no population needs referrals or an initial state"
+            )
+
+    if sc.demand is not None:
+        rates = sc.demand.crisis_rate_per_person_year
+        _check_band_keys(
+            problems, "demand.crisis_rate_per_person_year.home", rates.home, bands, full=True
+        )
+        _check_band_keys(
+            problems,
+            "demand.crisis_rate_per_person_year.care_home",
+            rates.care_home,
+            bands,
+            full=False,
+        )
+        season = sc.demand.seasonality
+        if season is not None and (season.monthly is None) == (season.annual_curve is None):
+            problems.append("demand.seasonality: give exactly one of 'monthly' or 'annual_curve'")
+
+    if sc.triage is not None:
+        for residence in ("home", "care_home"):
+            table = getattr(sc.triage, residence)
+            base = f"triage.{residence}"
+            _check_band_keys(problems, base, table, bands, full=residence == "home")
+            for band, shares in table.items():
+                path = f"{base}.{band}"
+                _check_sum(problems, path, shares.model_dump())
+                for key in ("rapid_response", "virtual_ward", "acute"):
+                    _check_route(problems, f"{path}.{key}", getattr(shares, key), key, defined)
+        if sc.population is not None and sc.demand is not None:
+            _check_care_home_tables(problems, sc)
+
+    for name, setting in defined.items():
+        base = f"settings.{name}"
+        if setting.when_full == "overflow_to_acute":
+            if name not in ("rapid_response", "virtual_ward"):
+                problems.append(
+                    f"{base}.when_full: 'overflow_to_acute' is not allowed here: only rapid "
+                    "response and virtual ward overflow to acute; use 'queue'"
+                )
+            elif "acute" not in defined:
+                problems.append(f"{base}.when_full: overflows to acute, which is not defined")
+        _check_band_keys(
+            problems, f"{base}.los_by_age_band", setting.los_by_age_band, bands, full=False
+        )
+        previous: dt.date | None = None
+        for i, change in enumerate(setting.capacity_changes):
+            cpath = f"{base}.capacity_changes[{i}].date"
+            if not first_day <= change.date <= last_day:
+                problems.append(
+                    f"{cpath}: {change.date} is outside the simulated period "
+                    f"{first_day} to {last_day}"
+                )
+            if previous is not None and change.date <= previous:
+                problems.append(f"{cpath}: {change.date} must be later than {previous}")
+            previous = change.date
+        if setting.capacity == "unlimited" and setting.capacity_changes:
+            problems.append(f"{base}.capacity_changes: an unlimited setting cannot change capacity")
+        outcomes = getattr(setting, "outcomes", None)
+        if outcomes is not None:
+            shares = outcomes.model_dump()
+            _check_sum(problems, f"{base}.outcomes", shares)
+            for key, target in _ROUTES[name].items():
+                _check_route(problems, f"{base}.outcomes.{key}", shares[key], target, defined)
+
+    _check_discharge(problems, sc, bands, defined)
+    _check_referrals(problems, sc, bands, defined)
+    _check_initial_state(problems, sc, defined)
+    return problems
+
+
+def _check_population(problems: list[str], sc: Scenario, bands: Sequence[str]) -> None:
+    assert sc.population is not None
+    names = [loc.name for loc in sc.population.localities]
+    for name in {n for n in names if names.count(n) > 1}:
+        problems.append(f"population.localities: locality name '{name}' is repeated")
+    for i, loc in enumerate(sc.population.localities):
+        base = f"population.localities[{i}]"
+        _check_band_keys(problems, f"{base}.people", loc.people, bands, full=True)
+        if "all" in loc.people and len(bands) > 1:
+            problems.append(f"{base}.people: give people for each age band, not 'all'")
+        _check_band_keys(
+            problems, f"{base}.care_home_residents", loc.care_home_residents, bands, full=False
+        )
+        for band, residents in loc.care_home_residents.items():
+            people = loc.people.get(band, loc.people.get("all", 0))
+            if residents > people:
+                problems.append(
+                    f"{base}.care_home_residents.{band}: {residents} is not allowed: must be "
+                    f"<= people.{band} ({people}), of whom care-home residents are a part"
+                )
+
+
+def _check_care_home_tables(problems: list[str], sc: Scenario) -> None:
+    """Care-home residents need a crisis rate and triage shares for their bands."""
+    assert sc.population is not None and sc.demand is not None and sc.triage is not None
+    bands_with_residents = {
+        band
+        for loc in sc.population.localities
+        for band, n in loc.care_home_residents.items()
+        if n > 0
+    }
+    rates = sc.demand.crisis_rate_per_person_year.care_home
+    triage = sc.triage.care_home
+    for band in sorted(bands_with_residents):
+        if band not in rates and "all" not in rates:
+            problems.append(
+                f"demand.crisis_rate_per_person_year.care_home: missing age band {band}, which "
+                "has care-home residents"
+            )
+        if band not in triage and "all" not in triage and (band in rates or "all" in rates):
+            problems.append(
+                f"triage.care_home: missing age band {band}, which has care-home residents"
+            )
+
+
+def _check_discharge(
+    problems: list[str], sc: Scenario, bands: Sequence[str], defined: Mapping[str, Any]
+) -> None:
+    if sc.discharge is None:
+        if "acute" in defined:
+            problems.append("discharge: is required when the scenario has an acute setting")
+        return
+    _check_band_keys(problems, "discharge.pathways", sc.discharge.pathways, bands, full=True)
+    for band, shares in sc.discharge.pathways.items():
+        path = f"discharge.pathways.{band}"
+        values = shares.model_dump()
+        _check_sum(problems, path, values)
+        for key, target in _PATHWAY_ROUTES.items():
+            _check_route(problems, f"{path}.{key}", values[key], target, defined)
+    readmit = sc.discharge.readmission.probability
+    _check_band_keys(problems, "discharge.readmission.probability", readmit, bands, full=False)
+    if any(p > 0 for p in readmit.values()) and "acute" not in defined:
+        problems.append("discharge.readmission: readmits to acute, which is not defined")
+
+
+def _check_referrals(
+    problems: list[str], sc: Scenario, bands: Sequence[str], defined: Mapping[str, Any]
+) -> None:
+    names = [r.name for r in sc.referrals]
+    for i, ref in enumerate(sc.referrals):
+        base = f"referrals[{i}]"
+        if names.count(ref.name) > 1:
+            problems.append(f"{base}.name: '{ref.name}' is repeated; referral names must differ")
+        if ref.setting not in defined:
+            problems.append(
+                f"{base}.setting: '{ref.setting}' is not defined in settings "
+                f"(defined: {', '.join(defined) or 'none'})"
+            )
+        if ref.age_band is None:
+            if len(bands) > 1:
+                problems.append(
+                    f"{base}.age_band: is required when the scenario has several age bands "
+                    f"({', '.join(bands)})"
+                )
+        elif ref.age_band not in bands:
+            problems.append(f"{base}.age_band: '{ref.age_band}' is not one of {', '.join(bands)}")
+
+
+def _check_initial_state(problems: list[str], sc: Scenario, defined: Mapping[str, Any]) -> None:
+    for name, state in sc.initial_state.items():
+        base = f"initial_state.{name}"
+        setting = defined.get(name)
+        if setting is None:
+            problems.append(f"{base}: '{name}' is not defined in settings")
+            continue
+        if state.elapsed_days is not None:
+            if state.remaining not in ("elapsed", "residual"):
+                problems.append(
+                    f"{base}.remaining: '{state.remaining}' does not go with elapsed_days; "
+                    "use 'elapsed'"
+                )
+            if state.occupied not in (0, len(state.elapsed_days)):
+                problems.append(
+                    f"{base}.occupied: {state.occupied} does not match the "
+                    f"{len(state.elapsed_days)} values of elapsed_days"
+                )
+        elif state.remaining == "elapsed":
+            problems.append(f"{base}.elapsed_days: is required when remaining is 'elapsed'")
+        occupied = _initial_occupied(state)
+        if setting.capacity != "unlimited" and occupied > setting.capacity:
+            problems.append(
+                f"{base}.occupied: {occupied} is not allowed: must be <= the capacity at the "
+                f"start ({setting.capacity})"
+            )
+        if state.waiting and setting.when_full == "overflow_to_acute":
+            problems.append(
+                f"{base}.waiting: {state.waiting} is not allowed: {name} overflows to acute, "
+                "so nobody waits for it"
+            )
+
+
+def _initial_occupied(state: Any) -> int:
+    if state.elapsed_days is not None:
+        return len(state.elapsed_days)
+    return int(state.occupied)
