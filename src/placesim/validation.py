@@ -208,9 +208,14 @@ def _collapse_union_noise(problems: list[str]) -> list[str]:
         lines = by_path[path]
         if len(lines) == 1:
             out.append(lines[0])
+            continue
+        details = [line.split(":", 1)[1].strip() for line in lines]
+        heads = {d.split(" must be ", 1)[0] for d in details if " must be " in d}
+        if len(heads) == 1 and all(" must be " in d for d in details):
+            musts = " or ".join(d.split(" must be ", 1)[1] for d in details)
+            out.append(f"{path}: {heads.pop()} must be {musts}")
         else:
-            details = "; or ".join(line.split(":", 1)[1].strip() for line in lines)
-            out.append(f"{path}: {details}")
+            out.append(f"{path}: {'; or '.join(details)}")
     return out
 
 

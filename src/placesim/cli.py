@@ -1,0 +1,118 @@
+"""The command line: `placesim run`, `placesim validate`, `placesim schema`.
+
+Errors a user can fix (a bad scenario, a missing file) print one line per problem and exit
+with code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from placesim.errors import PlacesimError, ScenarioError
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is not allowed: must be >= 0")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from placesim import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="placesim",
+        description="Simulate the demand on a place's health-and-care system.",
+    )
+    parser.add_argument("--version", action="version", version=f"placesim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run a scenario and write its tables")
+    run.add_argument("file", type=Path, help="scenario YAML file")
+    run.add_argument("--replications", "-n", type=_positive_int, help="default: the scenario's")
+    run.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
+    run.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: placesim-out/<file stem>)"
+    )
+    run.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    run.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
+
+    validate = sub.add_parser("validate", help="check a scenario file and explain what is wrong")
+    validate.add_argument("file", type=Path)
+
+    sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from placesim.experiment import simulate
+    from placesim.report import format_summary, write_results
+    from placesim.scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    result = simulate(scenario, replications=args.replications, seed=args.seed)
+    out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
+    written = write_results(result, out, fmt=args.format, scenario_path=args.file)
+    if not args.quiet:
+        print(format_summary(result))
+    print(f"wrote {', '.join(p.name for p in written)} to {out}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from placesim.scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    defined = ", ".join(scenario.settings.defined())
+    print(f"{args.file}: valid scenario '{scenario.name}' (settings: {defined})")
+    return 0
+
+
+def _schema(_: argparse.Namespace) -> int:
+    from placesim.scenario import scenario_json_schema
+
+    print(json.dumps(scenario_json_schema(), indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `placesim` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    handlers = {"run": _run, "validate": _validate, "schema": _schema}
+    try:
+        return handlers[args.command](args)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PlacesimError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
