@@ -7,6 +7,7 @@ leaves complete files or none, never a truncated table that looks complete.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -52,15 +53,18 @@ def format_summary(result: SimulationResult) -> str:
         if block.empty:
             continue
         lines.append(setting.replace("_", " "))
-        for row in block.itertuples(index=False):
-            unit = str(row.unit)
-            mean = _number(float(row.mean), unit)
-            if math.isfinite(float(row.ci_low)):
-                ci = f"({_number(float(row.ci_low), unit)} to {_number(float(row.ci_high), unit)})"
-            else:
-                ci = ""
+        for measure, unit, mean, low, high in zip(
+            block["measure"],
+            block["unit"],
+            block["mean"].to_numpy(dtype=float),
+            block["ci_low"].to_numpy(dtype=float),
+            block["ci_high"].to_numpy(dtype=float),
+            strict=True,
+        ):
+            unit = str(unit)
+            ci = f"({_number(low, unit)} to {_number(high, unit)})" if math.isfinite(low) else ""
             shown_unit = "" if unit == "ratio" else unit
-            lines.append(f"  {row.measure:<{width}}{mean:>10}  {ci:<26}{shown_unit}")
+            lines.append(f"  {measure:<{width}}{_number(mean, unit):>10}  {ci:<26}{shown_unit}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -104,13 +108,11 @@ def write_results(
     if fmt not in _FORMATS:
         raise PlacesimError(f"format: {fmt!r} is not allowed: must be one of {', '.join(_FORMATS)}")
     if fmt == "parquet":
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("pyarrow") is None:
             raise PlacesimError(
                 "format: 'parquet' needs pyarrow, which is not installed "
                 "(pip install 'placesim[parquet]'), or use --format csv"
-            ) from None
+            )
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -140,9 +142,14 @@ def write_results(
         "files": [p.name for p in written],
     }
     meta_path = out / "run.json"
-    _atomic_write(meta_path, lambda p: p.write_text(json.dumps(meta, indent=2) + "\n"))
+    text = json.dumps(meta, indent=2) + "\n"
+    _atomic_write(meta_path, lambda p: _write_text(p, text))
     written.append(meta_path)
     return written
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
 
 
 def _writer(table: pd.DataFrame, fmt: str) -> Callable[[Path], None]:
