@@ -107,12 +107,11 @@ def write_results(
     """
     if fmt not in _FORMATS:
         raise PlacesimError(f"format: {fmt!r} is not allowed: must be one of {', '.join(_FORMATS)}")
-    if fmt == "parquet":
-        if importlib.util.find_spec("pyarrow") is None:
-            raise PlacesimError(
-                "format: 'parquet' needs pyarrow, which is not installed "
-                "(pip install 'placesim[parquet]'), or use --format csv"
-            )
+    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
+        raise PlacesimError(
+            "format: 'parquet' needs pyarrow, which is not installed "
+            "(pip install 'placesim[parquet]'), or use --format csv"
+        )
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
