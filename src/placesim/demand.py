@@ -245,12 +245,9 @@ def _arrivals(
         reached = float(batch[-1])
     unit = np.concatenate(points)
     unit = unit[unit < total]
-    edges = first_day + np.arange(cum.size, dtype=float)
-    # Days with zero rate make `cum` flat; keep the last edge of a flat run so no arrival
-    # lands inside a closed day.
-    keep = np.concatenate((np.diff(cum) > 0, [True]))
-    keep[0] = True
-    return np.interp(unit, cum[keep], edges[keep])
+    # Day k holds the unit points in [cum[k], cum[k+1]); side="right" skips days with no rate.
+    day = np.searchsorted(cum, unit, side="right") - 1
+    return first_day + day + (unit - cum[day]) / daily_rate[day]
 
 
 class _NeedDrawer:
