@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from placesim.distributions import Distribution
 from placesim.pathways import (
     ACUTE,
     INTERMEDIATE_CARE,
@@ -272,7 +273,8 @@ class _NeedDrawer:
             if name != "acute" or scenario.discharge is not None
         }
 
-    def los_distribution(self, setting: str, band: int) -> object:
+    def los_distribution(self, setting: str, band: int) -> Distribution:
+        """The length-of-stay distribution of `setting` for age band code `band`."""
         s = self.defined[setting]
         return s.los_by_age_band.get(self.bands[band], s.los)
 
@@ -291,7 +293,7 @@ class _NeedDrawer:
             rng = self.draws.rng(group, generation, f"los_{name}")
             for b, mask in masks:
                 dist = self.los_distribution(name, b)
-                los[mask, s] = dist.sample(rng, int(mask.sum()))  # type: ignore[attr-defined]
+                los[mask, s] = dist.sample(rng, int(mask.sum()))
             if name not in self.outcomes:
                 continue
             u = self.draws.rng(group, generation, f"outcome_{name}").random(n)
@@ -429,7 +431,7 @@ def _add_initial_state(
         if n == 0:
             continue
         key = _INITIAL_GROUP + s
-        weights = np.array([_reach_weight(scenario, g, name) for g in groups])
+        weights = np.array([_reach_weight(scenario, g, name, drawer) for g in groups])
         if groups and weights.sum() > 0:
             pick = draws.rng(key, 0, "initial_mix").choice(
                 len(groups), size=n, p=weights / weights.sum()
@@ -453,12 +455,12 @@ def _add_initial_state(
             dist = drawer.los_distribution(name, int(b))
             k = int(mask.sum())
             if state.remaining == "residual" and state.elapsed_days is None:
-                los[mask, s] = dist.sample_residual(rng, k)  # type: ignore[attr-defined]
+                los[mask, s] = dist.sample_residual(rng, k)
             elif state.remaining == "uniform":
-                los[mask, s] = rng.random(k) * dist.sample(rng, k)  # type: ignore[attr-defined]
+                los[mask, s] = rng.random(k) * dist.sample(rng, k)
             elif state.elapsed_days is not None:
                 elapsed = np.asarray(state.elapsed_days, dtype=float)[mask[:occupied]]
-                los[mask, s] = dist.sample_remaining(rng, elapsed)  # type: ignore[attr-defined]
+                los[mask, s] = dist.sample_remaining(rng, elapsed)
             # 'fresh' keeps the full stay already drawn.
         in_place = np.zeros(n, dtype=bool)
         in_place[:occupied] = True
@@ -477,8 +479,13 @@ def _add_initial_state(
         _add_children(chunks, drawer, key)
 
 
-def _reach_weight(scenario: Scenario, g: _Group, setting: str) -> float:
-    """Expected daily visits to `setting` from group `g` at the start."""
+def _reach_weight(scenario: Scenario, g: _Group, setting: str, drawer: _NeedDrawer) -> float:
+    """Expected number of group `g`'s people in `setting` at the start (Little's law).
+
+    Daily visits (first visits through the routing tables) times the mean stay of the
+    group's age band: older people stay longer, so they make up more of a census than of
+    its admissions.
+    """
     rate = float(g.daily_rate[0]) if g.daily_rate.size else 0.0
     if rate == 0.0:
         return 0.0
@@ -487,7 +494,8 @@ def _reach_weight(scenario: Scenario, g: _Group, setting: str) -> float:
     else:
         entry = {SETTINGS[g.entry]: 1.0}
     visits = visit_probabilities(scenario, scenario.age_bands[g.age_band], entry)
-    return rate * visits[setting]
+    mean_stay = drawer.los_distribution(setting, g.age_band).mean_days
+    return rate * visits[setting] * mean_stay
 
 
 def _concatenate(
