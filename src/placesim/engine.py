@@ -51,6 +51,7 @@ class StayRecords:
 
     Times are days from start_date. ``arrive`` is NaN for someone still waiting at the end,
     ``ready`` and ``leave`` are NaN for stays not finished by then, ``next`` is -1 then.
+    ``at_start`` marks the stays of people already in their place when the run began.
     """
 
     episode: npt.NDArray[np.int64]
@@ -62,6 +63,7 @@ class StayRecords:
     leave: npt.NDArray[np.float64]
     next: npt.NDArray[np.int8]
     overflow: npt.NDArray[np.bool_]
+    at_start: npt.NDArray[np.bool_]
 
     @property
     def size(self) -> int:
@@ -148,6 +150,7 @@ class _Run:
         self.r_leave: list[float] = []
         self.r_next: list[int] = []
         self.r_overflow: list[bool] = []
+        self.r_at_start: list[bool] = []
 
     def _capacity_changes(
         self, s: int, steps: list[tuple[float, float]]
@@ -158,7 +161,7 @@ class _Run:
             yield self.env.timeout(time - self.env.now)
             stage.set_capacity(capacity)
 
-    def _record(self, i: int, s: int, overflow: bool = False) -> int:
+    def _record(self, i: int, s: int, overflow: bool = False, at_start: bool = False) -> int:
         self.r_episode.append(i)
         self.r_setting.append(s)
         self.r_source.append(int(self.source[i]))
@@ -168,6 +171,7 @@ class _Run:
         self.r_leave.append(np.nan)
         self.r_next.append(-1)
         self.r_overflow.append(overflow)
+        self.r_at_start.append(at_start)
         return len(self.r_episode) - 1
 
     def _stage(self, s: int) -> _Stage:
@@ -180,7 +184,7 @@ class _Run:
         env = self.env
         s = int(self.ep.entry[i])
         if self.ep.in_place[i]:
-            rec = self._record(i, s)
+            rec = self._record(i, s, at_start=True)
             self.r_arrive[rec] = env.now  # the place was taken before the run began
         else:
             overflow = False
@@ -257,6 +261,7 @@ class _Run:
             leave=np.array(self.r_leave, dtype=float),
             next=np.array(self.r_next, dtype=np.int8),
             overflow=np.array(self.r_overflow, dtype=bool),
+            at_start=np.array(self.r_at_start, dtype=bool),
         )
 
 

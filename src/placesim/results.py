@@ -48,7 +48,6 @@ MEASURES: dict[str, str] = {
 """Measure names (stable: scripts rely on them) and their units."""
 
 _CARE_HOME_RESIDENCE = RESIDENCES.index("care_home")
-_INITIAL = SOURCES.index("initial")
 
 
 def _integral(
@@ -145,9 +144,10 @@ def replication_measures(
         m = records.setting == s
         arrive, ready, leave = records.arrive[m], records.ready[m], records.leave[m]
         inside = np.isfinite(arrive)
-        came = inside & (arrive >= 0.0) & (arrive < horizon)
+        at_start = records.at_start[m]
+        came = inside & ~at_start & (arrive >= 0.0) & (arrive < horizon)
         ended = np.isfinite(leave) & (leave >= 0.0) & (leave < horizon)
-        ended_fresh = ended & (records.source[m] != _INITIAL)
+        ended_fresh = ended & ~at_start
         window = np.array([0.0, horizon])
         bed_days = float(np.diff(_integral(arrive[inside], leave[inside], window))[0])
         has_ready = np.isfinite(ready)
@@ -241,6 +241,7 @@ def stays_table(
             "delayed": records.leave - records.ready,
             "next": _categorical(records.next, DESTINATIONS),
             "overflow": records.overflow,
+            "at_start": records.at_start,
         }
     )
 
