@@ -21,11 +21,14 @@ import numpy as np
 import numpy.typing as npt
 
 from placesim.distributions import Distribution
+from placesim.interventions import Policy, compile_policy
 from placesim.pathways import (
     ACUTE,
     INTERMEDIATE_CARE,
+    RAPID_RESPONSE,
     REABLEMENT,
     SOURCES,
+    VIRTUAL_WARD,
     categorical,
     outcome_table,
     visit_probabilities,
@@ -44,6 +47,10 @@ STREAMS: tuple[str, ...] = (
     "readmission_delay",
     "initial_mix",
     "initial_remaining",
+    "divert",
+    "assessment_P1",
+    "assessment_P2",
+    "assessment_P3",
 )
 """Named random streams; new streams go at the end so existing ones keep their numbers."""
 _STREAM = {name: i for i, name in enumerate(STREAMS)}
@@ -56,6 +63,8 @@ _MAX_GENERATIONS = 64
 _CRISIS, _REFERRAL, _INITIAL, _READMISSION, _ESCALATION = range(len(SOURCES))
 _UNSET = -1  # a child's source (readmission or escalation) is settled by the engine
 _TRIAGE_SETTINGS = np.array([1, 2, 0])  # rapid_response, virtual_ward, acute
+ASSESSED_PATHWAYS: tuple[str, ...] = ("P1", "P2", "P3")
+NO_SERVICE = -1
 
 
 @dataclass(frozen=True)
@@ -65,7 +74,10 @@ class Episodes:
     Children (readmissions and escalations) have ``time`` NaN: the engine sets it when the
     parent's journey reaches that point. Columns ``los`` and ``after`` have one column per
     setting (in ``SETTINGS`` order): the stay drawn for that setting and where it leads
-    (a code of ``pathways.DESTINATIONS``).
+    (a code of ``pathways.DESTINATIONS``). ``u_pathway`` is the uniform behind the pathway,
+    so the engine can apply pathway shares in force on the discharge date;
+    ``assessment`` holds the assessment days drawn for P1, P2 and P3. ``entry`` is -1 for
+    a crisis that an intervention resolved without any service (it never starts).
     """
 
     time: npt.NDArray[np.float64]
@@ -78,6 +90,8 @@ class Episodes:
     los: npt.NDArray[np.float64]
     after: npt.NDArray[np.int8]
     pathway: npt.NDArray[np.int8]
+    u_pathway: npt.NDArray[np.float64]
+    assessment: npt.NDArray[np.float64]
     readmit: npt.NDArray[np.bool_]
     readmit_delay: npt.NDArray[np.float64]
     child: npt.NDArray[np.int64]
@@ -173,7 +187,7 @@ def _seasonal_factors(scenario: Scenario) -> npt.NDArray[np.float64]:
 
 
 def _build_groups(
-    scenario: Scenario, population: Population | None, localities: list[str]
+    scenario: Scenario, population: Population | None, localities: list[str], policy: Policy
 ) -> list[_Group]:
     groups: list[_Group] = []
     bands = scenario.age_bands
@@ -205,7 +219,16 @@ def _build_groups(
                     locality=int(population.locality[j]),
                     age_band=int(population.age_band[j]),
                     residence=int(population.residence[j]),
-                    daily_rate=rate / DAYS_PER_YEAR * people[:, j] * season,
+                    daily_rate=rate
+                    / DAYS_PER_YEAR
+                    * people[:, j]
+                    * season
+                    * policy.demand_factor[
+                        :,
+                        population.locality[j],
+                        population.age_band[j],
+                        population.residence[j],
+                    ],
                     entry_probs=probs,
                 )
             )
@@ -267,6 +290,11 @@ class _NeedDrawer:
             else 0.0
             for b in self.bands
         ]
+        self.assessment: dict[str, Distribution] = (
+            {str(k): v for k, v in scenario.discharge.assessment_days.items()}
+            if scenario.discharge
+            else {}
+        )
         self.outcomes = {
             name: [outcome_table(scenario, name, b) for b in self.bands]
             for name in self.defined
@@ -282,6 +310,7 @@ class _NeedDrawer:
         self, group: int, generation: int, bands: npt.NDArray[np.int32]
     ) -> dict[str, npt.NDArray[np.generic]]:
         n = bands.size
+        u_pathway = np.full(n, np.nan)
         los = np.full((n, len(SETTINGS)), np.nan)
         after = np.full((n, len(SETTINGS)), -1, dtype=np.int8)
         pathway = np.full(n, -1, dtype=np.int8)
@@ -297,12 +326,21 @@ class _NeedDrawer:
             if name not in self.outcomes:
                 continue
             u = self.draws.rng(group, generation, f"outcome_{name}").random(n)
+            if name == "acute":
+                u_pathway = u
             for b, mask in masks:
                 probs, dests = self.outcomes[name][b]
                 idx = categorical(u[mask], probs)
                 after[mask, s] = dests[idx]
                 if name == "acute":
                     pathway[mask] = idx
+        assessment = np.zeros((n, len(ASSESSED_PATHWAYS)))
+        for k, p in enumerate(ASSESSED_PATHWAYS):
+            assess = self.assessment.get(p)
+            if assess is not None:
+                assessment[:, k] = assess.sample(
+                    self.draws.rng(group, generation, f"assessment_{p}"), n
+                )
         p_readmit = np.asarray(self.readmit_p)[bands]
         readmit = self.draws.rng(group, generation, "readmission").random(n) < p_readmit
         delay = (
@@ -312,6 +350,8 @@ class _NeedDrawer:
             "los": los,
             "after": after,
             "pathway": pathway,
+            "u_pathway": u_pathway,
+            "assessment": assessment,
             "readmit": readmit,
             "readmit_delay": delay,
         }
@@ -340,7 +380,8 @@ def generate_episodes(scenario: Scenario, replication: int, seed: int) -> Episod
     population = build_population(scenario)
     localities = list(population.localities) if population is not None else []
     partnerships = list(population.partnerships) if population is not None else []
-    groups = _build_groups(scenario, population, localities)
+    policy = compile_policy(scenario)
+    groups = _build_groups(scenario, population, localities, policy)
     draws = _Draws(seed, replication)
     drawer = _NeedDrawer(scenario, draws)
     first_day = -float(scenario.calendar.warmup_days)
@@ -353,6 +394,8 @@ def generate_episodes(scenario: Scenario, replication: int, seed: int) -> Episod
         if g.entry_probs is not None:
             u = draws.rng(g.key, 0, "triage").random(n)
             entry = categorical(u, g.entry_probs).astype(np.int8)
+            if policy.active:
+                entry = _divert(entry, times, g, policy, draws.rng(g.key, 0, "divert"))
             source = _CRISIS
         else:
             entry = np.full(n, g.entry, dtype=np.int8)
@@ -366,6 +409,32 @@ def generate_episodes(scenario: Scenario, replication: int, seed: int) -> Episod
     while len(partnerships) < len(localities):
         partnerships.append(localities[len(partnerships)])
     return _concatenate(chunks, localities, partnerships, scenario.age_bands)
+
+
+def _divert(
+    entry: npt.NDArray[np.int8],
+    times: npt.NDArray[np.float64],
+    g: _Group,
+    policy: Policy,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.int8]:
+    """Acute-bound crises an intervention sends elsewhere, decided on the arrival day.
+
+    A uniform of its own decides, so only acute-bound people move, and more diversion moves
+    a superset of the same people (common random numbers).
+    """
+    u = rng.random(entry.size)
+    day = policy.days(times)
+    cell = (day, g.locality, g.age_band, g.residence)
+    to_rr = policy.divert_rapid_response[cell]
+    to_vw = to_rr + policy.divert_virtual_ward[cell]
+    to_none = to_vw + policy.divert_none[cell]
+    acute = entry == ACUTE
+    out = entry.copy()
+    out[acute & (u < to_none)] = NO_SERVICE
+    out[acute & (u < to_vw)] = VIRTUAL_WARD
+    out[acute & (u < to_rr)] = RAPID_RESPONSE
+    return out
 
 
 def _chunk(
@@ -541,6 +610,8 @@ def _concatenate(
         los=np.asarray(cat("los"), dtype=float).reshape(-1, n_settings),
         after=np.asarray(cat("after"), dtype=np.int8).reshape(-1, n_settings),
         pathway=np.asarray(cat("pathway"), dtype=np.int8),
+        u_pathway=np.asarray(cat("u_pathway"), dtype=float),
+        assessment=np.asarray(cat("assessment"), dtype=float).reshape(-1, len(ASSESSED_PATHWAYS)),
         readmit=np.asarray(cat("readmit"), dtype=bool),
         readmit_delay=np.asarray(cat("readmit_delay"), dtype=float),
         child=child,

@@ -26,22 +26,30 @@ import numpy.typing as npt
 import simpy
 
 from placesim.demand import Episodes
+from placesim.interventions import capacity_schedule, compile_policy, shifted_pathways
 from placesim.pathways import (
     ACUTE,
+    CARE_HOME,
     HOME,
     HOME_CARE,
     INDEPENDENT,
+    INTERMEDIATE_CARE,
+    PATHWAY_DESTINATION,
     RAPID_RESPONSE,
+    REABLEMENT,
     SOURCES,
     VIRTUAL_WARD,
+    categorical,
+    outcome_table,
 )
 from placesim.scenario import SETTINGS, Scenario
 
-__all__ = ["StayRecords", "capacity_schedule", "run_engine"]
+__all__ = ["StayRecords", "run_engine"]
 
 _ESCALATION = SOURCES.index("escalation")
 _READMISSION = SOURCES.index("readmission")
 _HOME_ENDS = (HOME, INDEPENDENT, HOME_CARE)
+_ASSESSED = (REABLEMENT, INTERMEDIATE_CARE, CARE_HOME)  # P1, P2, P3: demand.ASSESSED_PATHWAYS
 _N_SETTINGS = len(SETTINGS)
 
 
@@ -69,18 +77,6 @@ class StayRecords:
     def size(self) -> int:
         """Number of stays."""
         return int(self.episode.size)
-
-
-def capacity_schedule(scenario: Scenario, setting: str) -> list[tuple[float, float]]:
-    """(time, capacity) pairs of a setting from the start of the simulation; inf = unlimited."""
-    s = getattr(scenario.settings, setting)
-    start = scenario.calendar.start_date
-    first = -float(scenario.calendar.warmup_days)
-    base = float("inf") if s.capacity == "unlimited" else float(s.capacity)
-    steps = [(first, base)]
-    for change in s.capacity_changes:
-        steps.append((float((change.date - start).days), float(change.capacity)))
-    return steps
 
 
 class _Stage:
@@ -141,6 +137,15 @@ class _Run:
         self.source = episodes.source.copy()
         self.los = episodes.los.tolist()
         self.after = episodes.after.tolist()
+        self.policy = compile_policy(scenario)
+        self.shift_pathways = self.policy.pathways_vary
+        self.pathway_probs = (
+            [outcome_table(scenario, "acute", band)[0] for band in scenario.age_bands]
+            if "acute" in defined
+            else []
+        )
+        self.assessment = episodes.assessment.tolist()
+        self.assessed = bool(scenario.discharge and scenario.discharge.assessment_days)
         self.r_episode: list[int] = []
         self.r_setting: list[int] = []
         self.r_source: list[int] = []
@@ -179,6 +184,42 @@ class _Run:
         assert stage is not None, f"no stage for {SETTINGS[s]}"
         return stage
 
+    def _stay(self, i: int, s: int) -> float:
+        """The stay drawn for setting `s`, times the policy's multiplier on this day."""
+        los: float = self.los[i][s]
+        if self.policy.active and s in (ACUTE, INTERMEDIATE_CARE):
+            day, loc = self.policy.day(self.env.now), self.ep.locality[i]
+            factors = (
+                self.policy.acute_los_factor
+                if s == ACUTE
+                else self.policy.intermediate_care_los_factor
+            )
+            los *= float(factors[day, loc])
+        return los
+
+    def _after(self, i: int, s: int) -> int:
+        """Where a stay in `s` leads: the drawn outcome, or the pathway in force today."""
+        if s != ACUTE or not self.shift_pathways:
+            return int(self.after[i][s])
+        p, day, loc = self.policy, self.policy.day(self.env.now), self.ep.locality[i]
+        probs = shifted_pathways(
+            self.pathway_probs[self.ep.age_band[i]],
+            p.p2_to_p1[day, loc],
+            p.p3_to_p2[day, loc],
+            p.p3_to_p1[day, loc],
+            p.home_shift[day, loc],
+        )
+        pathway = categorical(self.ep.u_pathway[i : i + 1], probs)[0]
+        return int(PATHWAY_DESTINATION[pathway])
+
+    def _assessment(self, i: int, dest: int) -> float:
+        """Days of assessment in hospital before asking for the next service."""
+        days: float = self.assessment[i][_ASSESSED.index(dest)]
+        if self.policy.active:
+            day = self.policy.day(self.env.now)
+            days *= float(self.policy.assessment_factor[day, self.ep.locality[i]])
+        return days
+
     def journey(self, i: int) -> Generator[simpy.Event, Any, None]:
         """One episode's path through the settings."""
         env = self.env
@@ -186,6 +227,7 @@ class _Run:
         if self.ep.in_place[i]:
             rec = self._record(i, s, at_start=True)
             self.r_arrive[rec] = env.now  # the place was taken before the run began
+            stay = self.los[i][s]  # a remaining stay, drawn for the census
         else:
             overflow = False
             if self.overflows[s] and not self._stage(s).has_room():
@@ -193,19 +235,26 @@ class _Run:
             rec = self._record(i, s, overflow)
             yield self._stage(s).request()
             self.r_arrive[rec] = env.now
+            stay = self._stay(i, s)
+        had_acute = s == ACUTE
         while True:
-            yield env.timeout(self.los[i][s])
+            yield env.timeout(stay)
             self.r_ready[rec] = env.now
-            dest = self.after[i][s]
+            dest = self._after(i, s)
             self.r_next[rec] = dest
             if dest < _N_SETTINGS and dest != ACUTE:
                 # Moving forward: keep this place until the next one is free.
+                if s == ACUTE and self.assessed:
+                    assessment = self._assessment(i, dest)
+                    if assessment > 0.0:
+                        yield env.timeout(assessment)
                 nxt = self._record(i, dest)
                 yield self._stage(dest).request()
                 self.r_leave[rec] = env.now
                 self._stage(s).release()
                 self.r_arrive[nxt] = env.now
                 s, rec = dest, nxt
+                stay = self._stay(i, s)
                 continue
             self.r_leave[rec] = env.now
             self._stage(s).release()
@@ -215,9 +264,11 @@ class _Run:
                     rec = self._record(i, s)
                     yield self._stage(s).request()
                     self.r_arrive[rec] = env.now
+                    stay = self._stay(i, s)
+                    had_acute = True
                     continue
                 self._start_child(i, _ESCALATION, 0.0)
-            elif dest in _HOME_ENDS and self.ep.readmit[i]:
+            elif dest in _HOME_ENDS and had_acute and self.ep.readmit[i]:
                 self._start_child(i, _READMISSION, float(self.ep.readmit_delay[i]))
             return
 
@@ -247,7 +298,7 @@ class _Run:
         ep = self.ep
         for i in np.flatnonzero(ep.in_place).tolist():
             self._stage(int(ep.entry[i])).occupied += 1
-        starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < self.end))
+        starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < self.end) & (ep.entry >= 0))
         order = starters[np.argsort(ep.time[starters], kind="stable")]
         self.env.process(self.arrivals(order))
         self.env.run(until=self.end)

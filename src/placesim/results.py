@@ -6,7 +6,7 @@ from start_date; warm-up (negative times) is a filter applied here, not engine s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,16 +14,23 @@ import numpy.typing as npt
 import pandas as pd
 
 from placesim.demand import Episodes
-from placesim.engine import StayRecords, capacity_schedule
+from placesim.engine import StayRecords
+from placesim.errors import PlacesimError
+from placesim.interventions import capacity_schedule
 from placesim.pathways import ACUTE, DESTINATIONS, RAPID_RESPONSE, SOURCES, VIRTUAL_WARD
 from placesim.scenario import RESIDENCES, SETTINGS, Scenario
 
 __all__ = [
+    "GROUPINGS",
+    "GROUP_MEASURES",
     "MEASURES",
     "daily_table",
+    "group_labels",
+    "group_measures",
     "replication_measures",
     "stays_table",
     "summarise",
+    "t_interval",
 ]
 
 MEASURES: dict[str, str] = {
@@ -46,6 +53,25 @@ MEASURES: dict[str, str] = {
     "capacity_gap": "beds",
 }
 """Measure names (stable: scripts rely on them) and their units."""
+
+GROUP_MEASURES: tuple[str, ...] = (
+    "admissions",
+    "admissions_from_care_homes",
+    "avoided_admissions",
+    "bed_days",
+    "delayed_bed_days",
+    "los_mean",
+    "los_median",
+    "los_p90",
+    "wait_mean",
+)
+"""Measures that belong to people, so can be split by where they live (:func:`group_measures`).
+
+Occupancy, waiting, capacity and the capacity gap are about a setting shared by the whole
+place: they have no by-locality version."""
+
+GROUPINGS: tuple[str, ...] = ("locality", "partnership")
+"""The columns of the stays table that results can be split by."""
 
 _CARE_HOME_RESIDENCE = RESIDENCES.index("care_home")
 
@@ -206,6 +232,134 @@ def replication_measures(
     return out
 
 
+def group_labels(stays: pd.DataFrame, by: str | None) -> list[str]:
+    """The groups of column `by` of a stays table, in its category order (every category).
+
+    Raises
+    ------
+    PlacesimError
+        If `by` is not None, ``"locality"`` or ``"partnership"``.
+    """
+    if by is None:
+        return []
+    if by not in GROUPINGS:
+        raise PlacesimError(
+            f"by: {by!r} is not allowed: must be None, {' or '.join(map(repr, GROUPINGS))}"
+        )
+    column = stays[by]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    return sorted(str(c) for c in column.dropna().unique())
+
+
+def group_measures(
+    scenario: Scenario,
+    stays: pd.DataFrame,
+    by: str | None = None,
+    replications: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """The measures of people (:data:`GROUP_MEASURES`) per replication, setting and group.
+
+    Computed from the stays table with the definitions of :func:`replication_measures`, so
+    that admissions, bed days and delayed bed days summed over the localities (or the
+    partnerships) of a replication are the place's. A person belongs to the locality of
+    their episode; referral streams carry their own ``locality`` label (default
+    ``external``), which is also their partnership. Every group, setting and replication
+    gets a row: counts and bed days are 0 where nobody came, lengths of stay and waits NaN.
+
+    Parameters
+    ----------
+    scenario
+        The scenario that was run (its horizon and settings).
+    stays
+        The stays table (:func:`stays_table`), one or many replications.
+    by
+        ``"locality"``, ``"partnership"``, or None for the whole place.
+    replications
+        The replications to report; default those in `stays`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns replication, measure, setting, `by` (when given), value.
+    """
+    labels = group_labels(stays, by)
+    horizon = float(scenario.calendar.horizon_days)
+    settings = list(scenario.settings.defined())
+    reps = (
+        sorted(int(r) for r in stays["replication"].unique())
+        if replications is None
+        else [int(r) for r in replications]
+    )
+
+    arrive = stays["arrive"].to_numpy(dtype=float)
+    ready = stays["ready"].to_numpy(dtype=float)
+    leave = stays["leave"].to_numpy(dtype=float)
+    requested = stays["requested"].to_numpy(dtype=float)
+    at_start = stays["at_start"].to_numpy(dtype=bool)
+    inside = np.isfinite(arrive)
+    finished = np.isfinite(leave)
+    came = inside & ~at_start & (arrive >= 0.0) & (arrive < horizon)
+    ended_fresh = finished & (leave >= 0.0) & (leave < horizon) & ~at_start
+    # An unfinished stay runs on past the window: clip its end at the horizon.
+    until = np.minimum(np.where(finished, leave, np.inf), horizon)
+    bed_days = np.where(inside, np.clip(until - np.maximum(arrive, 0.0), 0.0, None), 0.0)
+    has_ready = np.isfinite(ready)
+    delayed = np.where(has_ready, np.clip(until - np.maximum(ready, 0.0), 0.0, None), 0.0)
+    from_care_home = (stays["residence"] == "care_home").to_numpy(dtype=bool)
+    to_acute = (stays["next"] == "acute").to_numpy(dtype=bool)
+
+    keys = ["replication", "setting"] + ([by] if by is not None else [])
+    frame = pd.DataFrame(
+        {
+            "replication": stays["replication"].to_numpy(dtype=np.int64),
+            "setting": stays["setting"].astype(str).to_numpy(),
+            **({by: stays[by].astype(str).to_numpy()} if by is not None else {}),
+            "admissions": came.astype(float),
+            "admissions_from_care_homes": (came & from_care_home).astype(float),
+            "avoided_admissions": (came & finished & ~to_acute).astype(float),
+            "bed_days": bed_days,
+            "delayed_bed_days": delayed,
+            "los": np.where(ended_fresh, leave - arrive, np.nan),
+            "wait": np.where(came, arrive - requested, np.nan),
+        }
+    )
+    levels: list[list[Any]] = [list(reps), list(settings)]
+    if by is not None:
+        levels.append(labels)
+    full = pd.MultiIndex.from_product(levels, names=keys)
+    grouped = frame.groupby(keys, sort=False)
+    totals = ["admissions", "admissions_from_care_homes", "avoided_admissions"]
+    totals += ["bed_days", "delayed_bed_days"]
+    wide = grouped[totals].sum().reindex(full, fill_value=0.0)
+    los = frame.dropna(subset=["los"]).groupby(keys, sort=False)["los"]
+    wide["los_mean"] = los.mean().reindex(full)
+    wide["los_median"] = los.median().reindex(full)
+    wide["los_p90"] = los.quantile(0.9).reindex(full)
+    wide["wait_mean"] = frame.dropna(subset=["wait"]).groupby(keys)["wait"].mean().reindex(full)
+
+    out = (
+        wide[list(GROUP_MEASURES)]
+        .reset_index()
+        .melt(id_vars=keys, var_name="measure", value_name="value")
+    )
+    keep = (out["measure"] != "avoided_admissions") | out["setting"].isin(
+        [SETTINGS[RAPID_RESPONSE], SETTINGS[VIRTUAL_WARD]]
+    )
+    # Rows in the order of replication_measures: by setting, then measure, then group.
+    order: dict[str, Any] = {
+        "setting": pd.Categorical(out["setting"], categories=settings),
+        "measure": pd.Categorical(out["measure"], categories=list(GROUP_MEASURES)),
+    }
+    if by is not None:
+        out[by] = pd.Categorical(out[by], categories=labels)
+        order[by] = out[by]
+    rank = pd.DataFrame({"replication": out["replication"], **order})
+    rows = rank[keep].sort_values(list(rank.columns), kind="stable").index
+    columns = ["replication", "measure", "setting"] + ([by] if by is not None else [])
+    return out.loc[rows, [*columns, "value"]].reset_index(drop=True)
+
+
 def _categorical(codes: npt.NDArray[np.integer[Any]], labels: Sequence[str]) -> pd.Categorical[Any]:
     """A categorical column from integer codes (-1 = missing)."""
     return pd.Categorical.from_codes(
@@ -246,28 +400,55 @@ def stays_table(
     )
 
 
-def summarise(measures: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+def t_interval(values: npt.ArrayLike, confidence: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and Student-t confidence interval of replication values: (mean, low, high, n).
+
+    The interval is mean +/- t_{n-1} s / sqrt(n) (Law, Simulation Modeling and Analysis,
+    section 9.4.1); with one replication it is NaN. Values that are not finite (NaN: no stay
+    ended, say) are left out.
+    """
+    from scipy import stats
+
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = v.size
+    mean = float(v.mean()) if n else np.nan
+    if n >= 2:
+        half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
+    else:
+        half = np.nan
+    return mean, mean - half, mean + half, n
+
+
+def summarise(
+    measures: pd.DataFrame, confidence: float = 0.95, by: str | None = None
+) -> pd.DataFrame:
     """Mean and Student-t confidence interval of each measure over replications.
 
     The interval is mean +/- t_{n-1} s / sqrt(n) (Law, Simulation Modeling and Analysis,
     section 9.4.1); with one replication it is NaN. Replications where a measure is NaN
     (no stay ended, say) are left out of that measure.
-    """
-    from scipy import stats
 
+    Parameters
+    ----------
+    measures
+        Columns replication, measure, setting, value (and `by`), as from
+        :func:`replication_measures` or :func:`group_measures`.
+    confidence
+        Confidence level of the interval.
+    by
+        A group column of `measures` (``"locality"``, ``"partnership"``) to summarise
+        within, or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns measure, setting, `by` (when given), unit, mean, ci_low, ci_high,
+        replications.
+    """
+    keys = ["measure", "setting"] + ([by] if by is not None else [])
     out = []
-    for (measure, setting), g in measures.groupby(
-        ["measure", "setting"], sort=False, observed=True
-    ):
-        values = g["value"].to_numpy(dtype=float)
-        values = values[np.isfinite(values)]
-        n = values.size
-        mean = float(values.mean()) if n else np.nan
-        if n >= 2:
-            half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n))
-        else:
-            half = np.nan
-        out.append((measure, setting, MEASURES[str(measure)], mean, mean - half, mean + half, n))
-    return pd.DataFrame(
-        out, columns=["measure", "setting", "unit", "mean", "ci_low", "ci_high", "replications"]
-    )
+    for key, g in measures.groupby(keys, sort=False, observed=True):
+        mean, low, high, n = t_interval(g["value"], confidence)
+        out.append((*key, MEASURES[str(key[0])], mean, low, high, n))
+    return pd.DataFrame(out, columns=[*keys, "unit", "mean", "ci_low", "ci_high", "replications"])

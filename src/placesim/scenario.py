@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from placesim.distributions import Distribution
 from placesim.errors import ScenarioError
+from placesim.inheritance import resolve_extends
+from placesim.interventions import Intervention
 from placesim.validation import check_scenario, describe_validation_error
 
 __all__ = [
@@ -295,6 +297,11 @@ class Discharge(_Model):
 
     pathways: dict[str, PathwayShares] = Field(description="Pathway shares by age band (or `all`).")
     readmission: Readmission = Field(default_factory=Readmission)
+    assessment_days: dict[Literal["P1", "P2", "P3"], Distribution] = Field(
+        default_factory=dict,
+        description="Days between medically ready and asking for the next service, for "
+        "assessment in hospital, by pathway (default: none). Counted as delayed days.",
+    )
 
 
 class Referral(_Model):
@@ -348,6 +355,41 @@ class MeasureOptions(_Model):
         return float(self.target_occupancy.get(setting, self.default_target_occupancy))  # type: ignore[call-overload]
 
 
+class Costs(_Model):
+    """Unit costs, in GBP, that put a cost on the outcomes (docs/outcomes.md, ref P21).
+
+    Every cost is optional: what is left out is not costed. Each prices one outcome row:
+    cost = the row's quantity x its unit cost. Give reablement per day or per episode.
+    """
+
+    acute_bed_day: NonNegative | None = Field(
+        default=None, description="Cost of an acute (non-elective) bed day, GBP."
+    )
+    acute_delayed_bed_day: NonNegative | None = Field(
+        default=None,
+        description="Cost of an acute bed day spent waiting after medically ready (delayed "
+        "discharge), GBP.",
+    )
+    intermediate_care_bed_day: NonNegative | None = Field(
+        default=None, description="Cost of an intermediate-care bed day, GBP."
+    )
+    reablement_day: NonNegative | None = Field(
+        default=None, description="Cost of a day of a reablement package, GBP."
+    )
+    reablement_episode: NonNegative | None = Field(
+        default=None, description="Cost of a whole reablement episode (package), GBP."
+    )
+    care_home_bed_day: NonNegative | None = Field(
+        default=None, description="Cost of a care-home bed day, GBP."
+    )
+    rapid_response_day: NonNegative | None = Field(
+        default=None, description="Cost of a person-day on the rapid-response caseload, GBP."
+    )
+    virtual_ward_day: NonNegative | None = Field(
+        default=None, description="Cost of a virtual-ward bed day, GBP."
+    )
+
+
 class Scenario(_Model):
     """A whole place: its people, their crises, the services and the starting state."""
 
@@ -362,6 +404,13 @@ class Scenario(_Model):
     referrals: list[Referral] = Field(default_factory=list)
     initial_state: dict[SettingName, InitialState] = Field(default_factory=dict)
     measures: MeasureOptions = Field(default_factory=MeasureOptions)
+    costs: Costs | None = Field(
+        default=None, description="Unit costs in GBP (docs/outcomes.md); none: not costed."
+    )
+    interventions: list[Intervention] = Field(
+        default_factory=list,
+        description="Policy levers: dated, local changes (docs/interventions.md).",
+    )
 
     @property
     def age_bands(self) -> list[str]:
@@ -380,32 +429,41 @@ def band_value(table: dict[str, Any], band: str) -> Any:
 def load_scenario(path: str | Path) -> Scenario:
     """Read, parse and check a scenario YAML file.
 
+    A file may say ``extends: other.yaml`` (relative to itself) and give only its changes:
+    the chain of files is merged as raw data first (:mod:`placesim.inheritance`), then
+    checked as a whole.
+
     Raises
     ------
     ScenarioError
         With every problem found, each naming the field, the value and what is allowed; a
-        missing file or malformed YAML is named with its line.
+        missing file or malformed YAML is named with its line. Problems of the merged
+        scenario name `path` as their source.
     """
     path = Path(path)
-    try:
-        raw_bytes = path.read_bytes()
-    except FileNotFoundError:
-        raise ScenarioError([f"file not found: {path}"]) from None
-    except OSError as exc:
-        raise ScenarioError([f"cannot read {path}: {exc.strerror}"]) from None
-    try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            [f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"], source=str(path)
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError([f"malformed YAML: {where}{problem}"], source=str(path)) from None
+
+    def read(file: Path) -> Any:
+        try:
+            raw_bytes = file.read_bytes()
+        except FileNotFoundError:
+            raise ScenarioError([f"file not found: {file}"]) from None
+        except OSError as exc:
+            raise ScenarioError([f"cannot read {file}: {exc.strerror}"]) from None
+        try:
+            text = raw_bytes.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                [f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"], source=str(file)
+            ) from None
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise ScenarioError([f"malformed YAML: {where}{problem}"], source=str(file)) from None
+
+    data = resolve_extends(path, read)
     try:
         return parse_scenario(data)
     except ScenarioError as exc:

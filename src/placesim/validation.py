@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from placesim.interventions import (
+    CapacityChangeIntervention,
+    CareHomeSupport,
+    DemandChange,
+    HomeFirst,
+    IntegratedLocality,
+    LocalityRollout,
+)
+
 if TYPE_CHECKING:
     from placesim.scenario import Scenario
 
@@ -104,8 +113,13 @@ def _allowed_keys(model: Any, loc: Sequence[str | int]) -> list[str]:
 
 
 def _tag(model: type[BaseModel]) -> Any:
-    field = model.model_fields.get("kind")
-    return field.default if field is not None else None
+    field = model.model_fields.get("kind") or model.model_fields.get("type")
+    if field is None:
+        return None
+    if not field.is_required():
+        return field.default
+    args = typing.get_args(field.annotation)
+    return args[0] if args else None
 
 
 def _unwrap(tp: Any) -> Any:
@@ -170,12 +184,14 @@ def describe_validation_error(exc: ValidationError, data: Any) -> list[str]:
         elif kind == "literal_error":
             msg = f"{where}: {_show(value)} is not allowed: must be {ctx.get('expected')}"
         elif kind == "union_tag_invalid":
+            key = str(ctx.get("discriminator", "kind")).strip("'")
             msg = (
-                f"{where}: kind {_show(ctx.get('tag'))} is not allowed: must be one of "
+                f"{where}: {key} {_show(ctx.get('tag'))} is not allowed: must be one of "
                 f"{ctx.get('expected_tags')}"
             )
         elif kind == "union_tag_not_found":
-            msg = f"{where}: needs a 'kind' ({ctx.get('discriminator', 'kind')})"
+            key = str(ctx.get("discriminator", "kind")).strip("'")
+            msg = f"{where}: needs a '{key}'"
         elif kind == "value_error":
             text = str(ctx.get("error", err["msg"]))
             msg = f"{where}: {text}"
@@ -187,9 +203,26 @@ def describe_validation_error(exc: ValidationError, data: Any) -> list[str]:
     return _collapse_union_noise(problems)
 
 
+_UNION_TAGS = {
+    "lognormal",
+    "exponential",
+    "gamma",
+    "fixed",
+    "empirical",
+    "home_first",
+    "integrated_locality",
+    "locality_rollout",
+    "care_home_support",
+    "capacity_change",
+    "demand_change",
+}
+
+
 def _is_internal_tag(part: str) -> bool:
-    return part in {"lognormal", "exponential", "gamma", "fixed", "empirical"} or part.startswith(
-        ("int", "literal[", "constrained-", "function-")
+    return (
+        part in _UNION_TAGS
+        or part in {"int", "str", "float", "bool"}
+        or part.startswith(("literal[", "constrained-", "function-"))
     )
 
 
@@ -356,7 +389,88 @@ def check_scenario(sc: Scenario) -> list[str]:
     _check_discharge(problems, sc, bands, defined)
     _check_referrals(problems, sc, bands, defined)
     _check_initial_state(problems, sc, defined)
+    _check_interventions(problems, sc, bands, defined)
     return problems
+
+
+def _check_names(
+    problems: list[str], path: str, given: Sequence[str] | None, known: Sequence[str], what: str
+) -> None:
+    for i, name in enumerate(given or []):
+        if name not in known:
+            close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            problems.append(
+                f"{path}[{i}]: {what} '{name}' is not in the scenario "
+                f"({', '.join(known) or 'none'}){hint}"
+            )
+
+
+def _check_interventions(
+    problems: list[str], sc: Scenario, bands: Sequence[str], defined: Mapping[str, Any]
+) -> None:
+    """Interventions name real localities, bands and settings, and send people somewhere."""
+    pop = sc.population
+    localities = [loc.name for loc in pop.localities] if pop else []
+    partnerships = sorted({loc.partnership for loc in pop.localities}) if pop else []
+    for i, lever in enumerate(sc.interventions):
+        base = f"interventions[{i}]"
+        targets: list[tuple[str, Any]] = (
+            [(f"{base}.phases[{k}]", p) for k, p in enumerate(lever.phases)]
+            if isinstance(lever, LocalityRollout)
+            else [(base, lever)]
+        )
+        for path, target in targets:
+            _check_names(problems, f"{path}.localities", target.localities, localities, "locality")
+            _check_names(
+                problems, f"{path}.partnerships", target.partnerships, partnerships, "partnership"
+            )
+        if not isinstance(lever, LocalityRollout) and lever.end and lever.end < lever.start:
+            problems.append(
+                f"{base}.end: {lever.end} is not allowed: must be on or after start {lever.start}"
+            )
+        if isinstance(lever, IntegratedLocality | LocalityRollout):
+            unknown = [k for k in lever.admission_diversion if k != "all" and k not in bands]
+            if unknown:
+                problems.append(
+                    f"{base}.admission_diversion: age band(s) {', '.join(unknown)} are not the "
+                    f"scenario's bands ({', '.join(bands)}); give a share per band or 'all'"
+                )
+            if any(v > 0 for v in lever.admission_diversion.values()):
+                _check_diversion(problems, base, lever.to_rapid_response, defined, vw=True)
+        elif isinstance(lever, CareHomeSupport):
+            _check_diversion(problems, base, lever.to_rapid_response, defined, vw=False)
+        elif isinstance(lever, HomeFirst):
+            if (lever.p2_to_p1 > 0 or lever.p3_to_p1 > 0) and "reablement" not in defined:
+                problems.append(f"{base}: moves discharges to P1, but reablement is not defined")
+            if lever.p3_to_p2 > 0 and "intermediate_care" not in defined:
+                problems.append(
+                    f"{base}.p3_to_p2: moves discharges to P2, but intermediate_care is not defined"
+                )
+        elif isinstance(lever, CapacityChangeIntervention):
+            if lever.setting not in defined:
+                problems.append(f"{base}.setting: '{lever.setting}' is not defined in settings")
+            elif defined[lever.setting].capacity == "unlimited":
+                problems.append(
+                    f"{base}.setting: '{lever.setting}' has unlimited capacity, which cannot change"
+                )
+        elif isinstance(lever, DemandChange):
+            _check_names(problems, f"{base}.age_bands", lever.age_bands, bands, "age band")
+
+
+def _check_diversion(
+    problems: list[str], base: str, to_rr: float, defined: Mapping[str, Any], *, vw: bool
+) -> None:
+    if to_rr > 0 and "rapid_response" not in defined:
+        problems.append(
+            f"{base}.to_rapid_response: {to_rr:g} sends people to rapid response, which the "
+            "scenario does not define"
+        )
+    if vw and to_rr < 1 and "virtual_ward" not in defined:
+        problems.append(
+            f"{base}.to_rapid_response: {to_rr:g} sends the rest to the virtual ward, which "
+            "the scenario does not define (set it to 1)"
+        )
 
 
 def _check_population(problems: list[str], sc: Scenario, bands: Sequence[str]) -> None:

@@ -93,7 +93,8 @@ def window_overlap(
 def test_everyone_who_arrives_is_accounted_for(data: dict[str, Any], seed: int) -> None:
     """Every episode due before the horizon has stays, beginning at its arrival time; a
     child (readmission or escalation) has stays exactly when its parent's journey ended
-    that way early enough, beginning at that moment; nobody else has any; and every stay
+    that way early enough (a readmission only after an acute stay), beginning at that
+    moment; nobody else has any; and every stay
     lasts the length the episode drew for that setting (the engine draws nothing)."""
     sc = placesim.parse_scenario(data)
     res = placesim.simulate(sc, replications=REPLICATIONS, seed=seed)
@@ -106,7 +107,9 @@ def test_everyone_who_arrives_is_accounted_for(data: dict[str, Any], seed: int) 
         last = stays.groupby("episode", sort=False).tail(1).set_index("episode")
 
         expected: dict[int, tuple[float, str]] = {}  # episode -> (request time, source)
-        for i in np.flatnonzero(np.isfinite(ep.time) & (ep.time < horizon)).tolist():
+        had_acute = set(stays.loc[stays["setting"] == "acute", "episode"].tolist())
+        due = np.isfinite(ep.time) & (ep.time < horizon) & (ep.entry >= 0)
+        for i in np.flatnonzero(due).tolist():
             expected[i] = (float(ep.time[i]), SOURCES[int(ep.source[i])])
         for i, row in last.iterrows():
             c = int(ep.child[int(i)])
@@ -114,7 +117,7 @@ def test_everyone_who_arrives_is_accounted_for(data: dict[str, Any], seed: int) 
                 continue
             if row["next"] == "acute" and row["setting"] in ESCALATE_AS_CHILD:
                 expected[c] = (float(row["leave"]), "escalation")
-            elif row["next"] in HOME_ENDS and ep.readmit[int(i)]:
+            elif row["next"] in HOME_ENDS and ep.readmit[int(i)] and int(i) in had_acute:
                 when = float(row["leave"]) + float(ep.readmit_delay[int(i)])
                 if when < horizon:
                     expected[c] = (when, "readmission")
