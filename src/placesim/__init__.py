@@ -10,6 +10,7 @@ The public API, used by the examples, the docs and the tests::
 
 from __future__ import annotations
 
+from placesim.diff import diff_scenarios
 from placesim.errors import PlacesimError, ScenarioError
 from placesim.experiment import SimulationResult, simulate
 from placesim.scenario import Scenario, load_scenario, parse_scenario, scenario_json_schema
@@ -22,6 +23,7 @@ __all__ = [
     "ScenarioError",
     "SimulationResult",
     "__version__",
+    "diff_scenarios",
     "load_scenario",
     "parse_scenario",
     "scenario_json_schema",

@@ -1,4 +1,4 @@
-"""The command line: `placesim run`, `placesim validate`, `placesim schema`.
+"""The command line: `placesim run`, `validate`, `diff` and `schema`.
 
 Errors a user can fix (a bad scenario, a missing file) print one line per problem and exit
 with code 2, without a traceback.
@@ -62,6 +62,15 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check a scenario file and explain what is wrong")
     validate.add_argument("file", type=Path)
 
+    diff = sub.add_parser(
+        "diff",
+        help="show how scenario B differs from scenario A, after extends and defaults",
+        description="One line per differing value: 'path: old -> new', '+ path: value' (only "
+        "in B), '- path: value' (only in A). Exit code 0 whether or not they differ.",
+    )
+    diff.add_argument("a", type=Path, metavar="A", help="scenario YAML file")
+    diff.add_argument("b", type=Path, metavar="B", help="scenario YAML file")
+
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
 
@@ -90,6 +99,15 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace) -> int:
+    from placesim.diff import diff_scenarios
+    from placesim.scenario import load_scenario
+
+    lines = diff_scenarios(load_scenario(args.a), load_scenario(args.b))
+    print("\n".join(lines) if lines else "no differences")
+    return 0
+
+
 def _schema(_: argparse.Namespace) -> int:
     from placesim.scenario import scenario_json_schema
 
@@ -100,7 +118,7 @@ def _schema(_: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `placesim` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "validate": _validate, "schema": _schema}
+    handlers = {"run": _run, "validate": _validate, "diff": _diff, "schema": _schema}
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

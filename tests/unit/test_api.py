@@ -9,6 +9,7 @@ DOCUMENTED = {
     "Scenario",
     "ScenarioError",
     "SimulationResult",
+    "diff_scenarios",
     "load_scenario",
     "parse_scenario",
     "scenario_json_schema",
