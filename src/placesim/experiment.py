@@ -10,7 +10,14 @@ import pandas as pd
 from placesim.demand import generate_episodes
 from placesim.engine import run_engine
 from placesim.errors import PlacesimError
-from placesim.results import daily_table, replication_measures, stays_table, summarise
+from placesim.outcomes import replication_outcomes, summarise_outcomes
+from placesim.results import (
+    daily_table,
+    group_measures,
+    replication_measures,
+    stays_table,
+    summarise,
+)
 from placesim.scenario import Scenario
 
 __all__ = ["SimulationResult", "simulate"]
@@ -46,12 +53,55 @@ class SimulationResult:
     measures: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
 
-    def summary(self, confidence: float = 0.95) -> pd.DataFrame:
+    def summary(self, confidence: float = 0.95, by: str | None = None) -> pd.DataFrame:
         """Mean and confidence interval of each measure over replications.
 
-        Columns: measure, setting, unit, mean, ci_low, ci_high, replications.
+        Parameters
+        ----------
+        confidence
+            Confidence level of the Student-t interval.
+        by
+            None for the whole place (every measure); ``"locality"`` or ``"partnership"``
+            for the measures of people (``results.GROUP_MEASURES``) by where they live.
+            Occupancy, waiting and capacity measures are about settings the whole place
+            shares, so they are only in the whole-place table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns measure, setting, `by` (when given), unit, mean, ci_low, ci_high,
+            replications.
         """
-        return summarise(self.measures, confidence)
+        if by is None:
+            return summarise(self.measures, confidence)
+        table = group_measures(self.scenario, self.stays, by, self._replication_numbers())
+        return summarise(table, confidence, by=by)
+
+    def outcomes(self, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+        """The Joint Outcomes Framework: mean and confidence interval of each outcome.
+
+        Definitions in ``placesim.outcomes.OUTCOMES`` and docs/outcomes.md.
+
+        Parameters
+        ----------
+        by
+            None for the whole place, ``"locality"`` or ``"partnership"``.
+        confidence
+            Confidence level of the Student-t interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns outcome, `by` (when given), unit, direction, mean, ci_low, ci_high,
+            replications; and cost_gbp_mean, cost_gbp_ci_low, cost_gbp_ci_high when the
+            scenario has a ``costs`` section (NaN for rows it does not price).
+        """
+        table = replication_outcomes(self.scenario, self.stays, by, self._replication_numbers())
+        return summarise_outcomes(table, confidence, by=by)
+
+    def _replication_numbers(self) -> list[int]:
+        # Every replication has measures, even one in which nobody stayed anywhere.
+        return sorted(int(r) for r in self.measures["replication"].unique())
 
 
 def simulate(
