@@ -10,6 +10,7 @@ The public API, used by the examples, the docs and the tests::
 
 from __future__ import annotations
 
+from placesim.comparison import Comparison, compare
 from placesim.diff import diff_scenarios
 from placesim.errors import PlacesimError, ScenarioError
 from placesim.experiment import SimulationResult, simulate
@@ -18,11 +19,13 @@ from placesim.scenario import Scenario, load_scenario, parse_scenario, scenario_
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "PlacesimError",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "__version__",
+    "compare",
     "diff_scenarios",
     "load_scenario",
     "parse_scenario",

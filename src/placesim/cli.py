@@ -71,6 +71,17 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("a", type=Path, metavar="A", help="scenario YAML file")
     diff.add_argument("b", type=Path, metavar="B", help="scenario YAML file")
 
+    compare = sub.add_parser(
+        "compare",
+        help="run scenarios on the same seeds and show paired differences from the first",
+    )
+    compare.add_argument("files", type=Path, nargs="+", metavar="FILE", help="base first")
+    compare.add_argument("--replications", "-n", type=_positive_int, help="default: the base's")
+    compare.add_argument("--seed", type=_seed, help="root seed; default: the base's")
+    compare.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: placesim-out/compare)"
+    )
+
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
 
@@ -87,6 +98,28 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(format_summary(result))
     print(f"wrote {', '.join(p.name for p in written)} to {out}")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from placesim.comparison import compare
+    from placesim.report import write_table
+    from placesim.scenario import load_scenario
+
+    if len(args.files) < 2:
+        raise PlacesimError(f"files: {len(args.files)} given: compare needs at least two")
+    scenarios = [load_scenario(path) for path in args.files]
+    result = compare(*scenarios, replications=args.replications, seed=args.seed)
+    out = args.out if args.out is not None else Path("placesim-out") / "compare"
+    path = write_table(result.table, out / "comparison.csv")
+    lines = result.significant()
+    base = scenarios[0].name
+    print(
+        f"Paired differences from {base} ({result.results[0].replications} replications, "
+        f"seed {result.results[0].seed}), where the 95% CI excludes zero:"
+    )
+    print("\n".join(f"  {line}" for line in lines) if lines else "  none")
+    print(f"wrote {path}")
     return 0
 
 
@@ -118,7 +151,13 @@ def _schema(_: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `placesim` command; returns the exit code."""
     args = _parser().parse_args(argv)
-    handlers = {"run": _run, "validate": _validate, "diff": _diff, "schema": _schema}
+    handlers = {
+        "run": _run,
+        "validate": _validate,
+        "diff": _diff,
+        "compare": _compare,
+        "schema": _schema,
+    }
     try:
         return handlers[args.command](args)
     except ScenarioError as exc:

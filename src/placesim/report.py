@@ -21,7 +21,7 @@ from placesim.errors import PlacesimError
 from placesim.experiment import SimulationResult
 from placesim.scenario import SETTINGS
 
-__all__ = ["format_summary", "write_results"]
+__all__ = ["format_summary", "write_results", "write_table"]
 
 _FORMATS = ("csv", "parquet")
 
@@ -145,6 +145,17 @@ def write_results(
     _atomic_write(meta_path, lambda p: _write_text(p, text))
     written.append(meta_path)
     return written
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write one table as CSV, atomically, creating its folder; returns the path."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlacesimError(f"out: cannot create {target.parent}: {exc.strerror}") from None
+    _atomic_write(target, _writer(table, "csv"))
+    return target
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import placesim
 
 DOCUMENTED = {
+    "Comparison",
+    "compare",
     "PlacesimError",
     "Scenario",
     "ScenarioError",

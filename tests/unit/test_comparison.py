@@ -1,0 +1,70 @@
+"""Paired comparisons on common random numbers."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import placesim
+from placesim.cli import main
+
+
+def _named(data: dict[str, Any], name: str) -> dict[str, Any]:
+    out = copy.deepcopy(data)
+    out["name"] = name
+    return out
+
+
+def test_a_scenario_compared_with_itself_differs_by_exactly_zero(small: dict[str, Any]) -> None:
+    a = placesim.parse_scenario(_named(small, "a"))
+    b = placesim.parse_scenario(_named(small, "b"))
+    result = placesim.compare(a, b, replications=3, seed=5)
+    rows = result.table[result.table["scenario"] == "b"]
+    finite = rows["diff"].notna()
+    assert finite.sum() > 0
+    assert (rows.loc[finite, ["diff", "diff_ci_low", "diff_ci_high"]] == 0.0).all().all()
+    assert result.significant() == []
+
+
+def test_more_beds_is_found_significantly_better(small: dict[str, Any]) -> None:
+    # The small scenario's acute beds are far too few: people queue for a bed. With more
+    # beds the same people (common random numbers) wait less.
+    base = placesim.parse_scenario(_named(small, "base"))
+    more = _named(small, "more beds")
+    more["settings"]["acute"]["capacity"] = 120
+    result = placesim.compare(base, placesim.parse_scenario(more), replications=4, seed=2)
+    t = result.table.set_index(["scenario", "measure", "setting"])
+    row = t.loc[("more beds", "waiting_mean", "acute")]
+    assert row["diff_ci_high"] < 0
+    # The paired difference is the mean of per-replication differences.
+    per_rep = [
+        r.measures.query("measure == 'waiting_mean' and setting == 'acute'")["value"].to_numpy()
+        for r in result.results
+    ]
+    assert np.isclose(row["diff"], float(np.mean(per_rep[1] - per_rep[0])))
+    assert any(line.startswith("acute waiting_mean: more beds is") for line in result.significant())
+
+
+def test_names_must_differ(small: dict[str, Any]) -> None:
+    sc = placesim.parse_scenario(small)
+    with pytest.raises(placesim.PlacesimError, match="names"):
+        placesim.compare(sc, sc, replications=1)
+
+
+def test_cli_compare_writes_table(tmp_path: Path, small: dict[str, Any], capsys: Any) -> None:
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(yaml.safe_dump(_named(small, "a")))
+    more = _named(small, "b")
+    more["settings"]["acute"]["capacity"] = 120
+    b.write_text(yaml.safe_dump(more))
+    out = tmp_path / "out"
+    assert main(["compare", str(a), str(b), "-n", "2", "--out", str(out)]) == 0
+    table = pd.read_csv(out / "comparison.csv")
+    assert set(table["scenario"]) == {"a", "b"}
+    assert "Paired differences from a" in capsys.readouterr().out
