@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from placesim.errors import PlacesimError, ScenarioError
 
@@ -39,6 +40,35 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_backend(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", "-w", type=_positive_int, default=1, help="local processes (default 1)"
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run replications on this Dask scheduler (needs placesim[dask])",
+    )
+
+
+def _backend(args: argparse.Namespace) -> dict[str, Any]:
+    """simulate() keywords for --workers and --scheduler."""
+    if args.scheduler is None:
+        return {"workers": args.workers}
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise PlacesimError(
+            "scheduler: needs dask.distributed, which is not installed "
+            "(pip install 'placesim[dask]')"
+        ) from None
+    try:
+        return {"client": Client(args.scheduler, timeout=10)}  # type: ignore[no-untyped-call]
+    except OSError as exc:
+        raise PlacesimError(f"scheduler: cannot reach {args.scheduler!r}: {exc}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     from placesim import __version__
 
@@ -57,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="output folder (default: placesim-out/<file stem>)"
     )
     run.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    _add_backend(run)
     run.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
 
     validate = sub.add_parser("validate", help="check a scenario file and explain what is wrong")
@@ -81,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument(
         "--out", type=Path, default=None, help="output folder (default: placesim-out/compare)"
     )
+    _add_backend(compare)
 
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
@@ -92,7 +124,7 @@ def _run(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
-    result = simulate(scenario, replications=args.replications, seed=args.seed)
+    result = simulate(scenario, replications=args.replications, seed=args.seed, **_backend(args))
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
     written = write_results(result, out, fmt=args.format, scenario_path=args.file)
     if not args.quiet:
@@ -109,7 +141,7 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.files) < 2:
         raise PlacesimError(f"files: {len(args.files)} given: compare needs at least two")
     scenarios = [load_scenario(path) for path in args.files]
-    result = compare(*scenarios, replications=args.replications, seed=args.seed)
+    result = compare(*scenarios, replications=args.replications, seed=args.seed, **_backend(args))
     out = args.out if args.out is not None else Path("placesim-out") / "compare"
     path = write_table(result.table, out / "comparison.csv")
     lines = result.significant()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -77,6 +78,8 @@ def compare(
     *others: Scenario,
     replications: int | None = None,
     seed: int | None = None,
+    workers: int = 1,
+    client: Any = None,
 ) -> Comparison:
     """Run `base` and `others` on the same seed and compare each with the base.
 
@@ -86,6 +89,8 @@ def compare(
         Scenarios; names must differ, since they label the rows.
     replications, seed
         As for :func:`placesim.simulate`; default the base scenario's calendar.
+    workers, client
+        Where replications run, as for :func:`placesim.simulate`.
     """
     scenarios = [base, *others]
     names = [sc.name for sc in scenarios]
@@ -95,7 +100,9 @@ def compare(
         )
     n = base.calendar.replications if replications is None else replications
     root = base.calendar.seed if seed is None else seed
-    results = [simulate(sc, replications=n, seed=root) for sc in scenarios]
+    results = [
+        simulate(sc, replications=n, seed=root, workers=workers, client=client) for sc in scenarios
+    ]
     return Comparison(results=results, table=_paired_table(results))
 
 

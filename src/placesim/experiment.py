@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -11,6 +13,7 @@ from placesim.demand import generate_episodes
 from placesim.engine import run_engine
 from placesim.errors import PlacesimError
 from placesim.outcomes import replication_outcomes, summarise_outcomes
+from placesim.progress import Progress
 from placesim.results import (
     daily_table,
     group_measures,
@@ -20,7 +23,7 @@ from placesim.results import (
 )
 from placesim.scenario import Scenario
 
-__all__ = ["SimulationResult", "simulate"]
+__all__ = ["Replication", "SimulationResult", "run_replication", "simulate"]
 
 
 @dataclass(frozen=True)
@@ -104,14 +107,54 @@ class SimulationResult:
         return sorted(int(r) for r in self.measures["replication"].unique())
 
 
+@dataclass(frozen=True)
+class Replication:
+    """The tables of one replication, as computed by :func:`run_replication`."""
+
+    stays: pd.DataFrame
+    daily: pd.DataFrame
+    measures: pd.DataFrame
+    timings: dict[str, float]
+
+
+def run_replication(scenario: Scenario, replication: int, seed: int) -> Replication:
+    """Run replication `replication` of `scenario` from root `seed`.
+
+    A plain function of its arguments (its streams are keyed by seed and replication), so
+    it gives the same tables in any process, on any worker, in any order.
+    """
+    t0 = time.perf_counter()
+    episodes = generate_episodes(scenario, replication, seed)
+    t1 = time.perf_counter()
+    records = run_engine(scenario, episodes)
+    t2 = time.perf_counter()
+    day = daily_table(scenario, records, replication)
+    measures = replication_measures(scenario, episodes, records, day, replication)
+    stays = stays_table(scenario, episodes, records, replication)
+    t3 = time.perf_counter()
+    return Replication(
+        stays=stays,
+        daily=day,
+        measures=measures,
+        timings={"demand_s": t1 - t0, "engine_s": t2 - t1, "measures_s": t3 - t2},
+    )
+
+
 def simulate(
-    scenario: Scenario, replications: int | None = None, seed: int | None = None
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    *,
+    workers: int = 1,
+    client: Any = None,
+    progress: bool | None = None,
 ) -> SimulationResult:
     """Run `scenario` for `replications` replications from root `seed`.
 
     Replication r always gets the same streams for the same seed, so results do not depend
-    on how many replications run or in which order; two scenarios with the same seed see the
-    same people with the same needs (common random numbers).
+    on how many replications run, in which order, or where: serial, `workers` local
+    processes or a Dask cluster give identical tables. Two scenarios with the same seed see
+    the same people with the same needs (common random numbers).
 
     Parameters
     ----------
@@ -121,6 +164,14 @@ def simulate(
         Number of replications; default the scenario's ``calendar.replications``.
     seed
         Root seed; default the scenario's ``calendar.seed``.
+    workers
+        Local processes to run replications in (1: in this process).
+    client
+        A ``dask.distributed.Client``: run replications on its cluster instead
+        (``pip install 'placesim[dask]'``).
+    progress
+        Show a progress line on stderr (default: when stderr is a terminal and the run
+        takes more than a couple of seconds).
     """
     n = scenario.calendar.replications if replications is None else replications
     root = scenario.calendar.seed if seed is None else seed
@@ -128,28 +179,48 @@ def simulate(
         raise PlacesimError(f"replications: {n} is not allowed: must be >= 1")
     if root < 0:
         raise PlacesimError(f"seed: {root} is not allowed: must be >= 0")
-    timings = {"demand_s": 0.0, "engine_s": 0.0, "measures_s": 0.0}
-    stays, daily, measures = [], [], []
-    for r in range(n):
-        t0 = time.perf_counter()
-        episodes = generate_episodes(scenario, r, root)
-        t1 = time.perf_counter()
-        records = run_engine(scenario, episodes)
-        t2 = time.perf_counter()
-        day = daily_table(scenario, records, r)
-        measures.append(replication_measures(scenario, episodes, records, day, r))
-        stays.append(stays_table(scenario, episodes, records, r))
-        daily.append(day)
-        t3 = time.perf_counter()
-        timings["demand_s"] += t1 - t0
-        timings["engine_s"] += t2 - t1
-        timings["measures_s"] += t3 - t2
+    if workers < 1:
+        raise PlacesimError(f"workers: {workers} is not allowed: must be >= 1")
+    bar = Progress(n, f"{scenario.name}: replications", enabled=progress)
+    start = time.perf_counter()
+    try:
+        parts = _run_all(scenario, n, root, workers, client, bar)
+    finally:
+        bar.close()
+    timings = {key: sum(p.timings[key] for p in parts) for key in parts[0].timings}
+    timings["wall_s"] = time.perf_counter() - start
     return SimulationResult(
         scenario=scenario,
         seed=root,
         replications=n,
-        stays=pd.concat(stays, ignore_index=True),
-        daily=pd.concat(daily, ignore_index=True),
-        measures=pd.concat(measures, ignore_index=True),
+        stays=pd.concat([p.stays for p in parts], ignore_index=True),
+        daily=pd.concat([p.daily for p in parts], ignore_index=True),
+        measures=pd.concat([p.measures for p in parts], ignore_index=True),
         timings=timings,
     )
+
+
+def _run_all(
+    scenario: Scenario, n: int, seed: int, workers: int, client: Any, bar: Progress
+) -> list[Replication]:
+    """Every replication, in replication order, wherever they run."""
+    if client is not None:
+        from dask.distributed import as_completed as dask_completed
+
+        futures = client.map(run_replication, [scenario] * n, range(n), [seed] * n, pure=False)
+        for _ in dask_completed(futures):  # type: ignore[no-untyped-call]
+            bar.advance()
+        return list(client.gather(futures))
+    if workers == 1 or n == 1:
+        parts = []
+        for r in range(n):
+            parts.append(run_replication(scenario, r, seed))
+            bar.advance()
+        return parts
+    with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+        jobs = {pool.submit(run_replication, scenario, r, seed): r for r in range(n)}
+        done: dict[int, Replication] = {}
+        for job in as_completed(jobs):
+            done[jobs[job]] = job.result()
+            bar.advance()
+    return [done[r] for r in range(n)]
