@@ -114,6 +114,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_backend(compare)
 
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a scenario over a grid of values; resumes if interrupted",
+        description="Each --set PATH=VALUES is an axis: VALUES is start:stop:step (stop "
+        "included), a,b,c, or one value. Every combination runs on the same seed.",
+    )
+    sweep.add_argument("file", type=Path)
+    sweep.add_argument(
+        "--set",
+        dest="axes",
+        action="append",
+        required=True,
+        metavar="PATH=VALUES",
+        help="e.g. settings.intermediate_care.capacity=40:80:5",
+    )
+    sweep.add_argument("--replications", "-n", type=_positive_int)
+    sweep.add_argument("--seed", type=_seed)
+    sweep.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: placesim-out/<stem>-sweep)"
+    )
+    _add_backend(sweep)
+
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
 
@@ -155,6 +177,27 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from placesim.scenario import load_scenario
+    from placesim.sweep import parse_values, sweep
+
+    grid: dict[str, list[Any]] = {}
+    for axis in args.axes:
+        path, sep, values = axis.partition("=")
+        if not sep or not path or not values:
+            raise PlacesimError(
+                f"--set {axis!r}: write PATH=VALUES, e.g. settings.acute.capacity=500:560:20"
+            )
+        grid[path.strip()] = parse_values(values)
+    scenario = load_scenario(args.file)
+    out = args.out if args.out is not None else Path("placesim-out") / f"{args.file.stem}-sweep"
+    table = sweep(
+        scenario, grid, replications=args.replications, seed=args.seed, out=out, **_backend(args)
+    )
+    print(f"{table['point'].nunique()} points; wrote {out / 'sweep.csv'}")
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
 
@@ -188,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": _validate,
         "diff": _diff,
         "compare": _compare,
+        "sweep": _sweep,
         "schema": _schema,
     }
     try:

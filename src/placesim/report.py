@@ -21,7 +21,7 @@ from placesim.errors import PlacesimError
 from placesim.experiment import SimulationResult
 from placesim.scenario import SETTINGS
 
-__all__ = ["format_summary", "write_results", "write_table"]
+__all__ = ["format_summary", "write_results", "write_table", "write_text"]
 
 _FORMATS = ("csv", "parquet")
 
@@ -155,6 +155,17 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     except OSError as exc:
         raise PlacesimError(f"out: cannot create {target.parent}: {exc.strerror}") from None
     _atomic_write(target, _writer(table, "csv"))
+    return target
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write a text file atomically, creating its folder; returns the path."""
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlacesimError(f"out: cannot create {target.parent}: {exc.strerror}") from None
+    _atomic_write(target, lambda p: _write_text(p, text))
     return target
 
 

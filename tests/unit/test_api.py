@@ -5,6 +5,8 @@ from __future__ import annotations
 import placesim
 
 DOCUMENTED = {
+    "override",
+    "sweep",
     "Comparison",
     "compare",
     "PlacesimError",
