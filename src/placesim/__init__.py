@@ -13,8 +13,8 @@ from __future__ import annotations
 from placesim.comparison import Comparison, compare
 from placesim.diff import diff_scenarios
 from placesim.errors import PlacesimError, ScenarioError
-from placesim.override import override
 from placesim.experiment import SimulationResult, simulate
+from placesim.override import override
 from placesim.scenario import Scenario, load_scenario, parse_scenario, scenario_json_schema
 from placesim.sweep import sweep
 
