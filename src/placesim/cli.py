@@ -89,6 +89,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("csv", "parquet"), default="csv")
     _add_backend(run)
     run.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
+    run.add_argument(
+        "--precision",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="add replications until every headline measure's 95%% CI half-width is within "
+        "SHARE of its mean (0.05 = 5%%)",
+    )
+    run.add_argument("--max-replications", type=_positive_int, default=200)
 
     validate = sub.add_parser("validate", help="check a scenario file and explain what is wrong")
     validate.add_argument("file", type=Path)
@@ -146,11 +155,29 @@ def _run(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
-    result = simulate(scenario, replications=args.replications, seed=args.seed, **_backend(args))
+    result = simulate(
+        scenario,
+        replications=args.replications,
+        seed=args.seed,
+        precision=args.precision,
+        max_replications=args.max_replications,
+        **_backend(args),
+    )
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
     written = write_results(result, out, fmt=args.format, scenario_path=args.file)
     if not args.quiet:
         print(format_summary(result))
+    if result.precision_met is not None:
+        from placesim.experiment import imprecise_measures
+
+        if result.precision_met:
+            print(f"precision {args.precision:.0%} reached with {result.replications} replications")
+        else:
+            wide = ", ".join(imprecise_measures(result.measures, args.precision))
+            print(
+                f"precision {args.precision:.0%} not reached at the cap of "
+                f"{result.replications} replications: {wide}"
+            )
     print(f"wrote {', '.join(p.name for p in written)} to {out}")
     return 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -39,13 +40,17 @@ class SimulationResult:
     stays
         One row per stay: replication, episode, locality, partnership, age_band, residence,
         source, setting, requested, arrive, ready, leave, waited, delayed (days from
-        start_date; NaN where not reached by the end), next, overflow.
+        start_date; NaN where not reached by the end), next, overflow, at_start.
     daily
         replication, date, day, setting, census, occupied_mean, waiting, capacity.
     measures
         Every measure of every replication: replication, measure, setting, value.
     timings
-        Seconds spent in demand generation, the engine and the measures.
+        Seconds spent in demand generation, the engine and the measures (summed over
+        replications), and the wall time of the run.
+    precision_met
+        With ``simulate(precision=...)``: whether every headline measure reached it (else
+        the replication cap was hit); None otherwise.
     """
 
     scenario: Scenario
@@ -55,6 +60,7 @@ class SimulationResult:
     daily: pd.DataFrame
     measures: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
+    precision_met: bool | None = None
 
     def summary(self, confidence: float = 0.95, by: str | None = None) -> pd.DataFrame:
         """Mean and confidence interval of each measure over replications.
@@ -140,6 +146,10 @@ def run_replication(scenario: Scenario, replication: int, seed: int) -> Replicat
     )
 
 
+HEADLINE_MEASURES: tuple[str, ...] = ("bed_days", "occupancy_mean", "los_mean")
+"""Measures that --precision holds to its relative half-width, in every setting."""
+
+
 def simulate(
     scenario: Scenario,
     replications: int | None = None,
@@ -148,6 +158,8 @@ def simulate(
     workers: int = 1,
     client: Any = None,
     progress: bool | None = None,
+    precision: float | None = None,
+    max_replications: int = 200,
 ) -> SimulationResult:
     """Run `scenario` for `replications` replications from root `seed`.
 
@@ -161,7 +173,8 @@ def simulate(
     scenario
         A scenario from :func:`placesim.load_scenario` (or built in Python and checked).
     replications
-        Number of replications; default the scenario's ``calendar.replications``.
+        Number of replications; default the scenario's ``calendar.replications``. With
+        `precision`, the number to start from.
     seed
         Root seed; default the scenario's ``calendar.seed``.
     workers
@@ -172,6 +185,12 @@ def simulate(
     progress
         Show a progress line on stderr (default: when stderr is a terminal and the run
         takes more than a couple of seconds).
+    precision
+        Keep adding replications until the 95% CI half-width of every headline measure
+        (``HEADLINE_MEASURES`` in every setting) is within this share of its mean (0.05 =
+        5%), or `max_replications` is reached; ``result.precision_met`` says which.
+    max_replications
+        The cap for `precision`.
     """
     n = scenario.calendar.replications if replications is None else replications
     root = scenario.calendar.seed if seed is None else seed
@@ -181,46 +200,86 @@ def simulate(
         raise PlacesimError(f"seed: {root} is not allowed: must be >= 0")
     if workers < 1:
         raise PlacesimError(f"workers: {workers} is not allowed: must be >= 1")
-    bar = Progress(n, f"{scenario.name}: replications", enabled=progress)
+    if precision is not None and not 0.0 < precision < 1.0:
+        raise PlacesimError(f"precision: {precision} is not allowed: must be between 0 and 1")
+    if precision is not None:
+        n = max(min(n, max_replications), 3)
     start = time.perf_counter()
-    try:
-        parts = _run_all(scenario, n, root, workers, client, bar)
-    finally:
-        bar.close()
+    parts: list[Replication] = []
+    met: bool | None = None
+    target = n
+    while True:
+        bar = Progress(target - len(parts), f"{scenario.name}: replications", enabled=progress)
+        try:
+            parts += _run_all(scenario, range(len(parts), target), root, workers, client, bar)
+        finally:
+            bar.close()
+        if precision is None:
+            break
+        wide = imprecise_measures(pd.concat([p.measures for p in parts]), precision)
+        met = not wide
+        if met or target >= max_replications:
+            break
+        # Grow by half as many again (at least one per worker): few rounds, little overshoot.
+        target = min(max_replications, target + max(workers, (target + 1) // 2))
     timings = {key: sum(p.timings[key] for p in parts) for key in parts[0].timings}
     timings["wall_s"] = time.perf_counter() - start
     return SimulationResult(
         scenario=scenario,
         seed=root,
-        replications=n,
+        replications=len(parts),
         stays=pd.concat([p.stays for p in parts], ignore_index=True),
         daily=pd.concat([p.daily for p in parts], ignore_index=True),
         measures=pd.concat([p.measures for p in parts], ignore_index=True),
         timings=timings,
+        precision_met=met,
     )
 
 
+def imprecise_measures(measures: pd.DataFrame, precision: float) -> list[str]:
+    """Headline measures whose 95% CI half-width exceeds `precision` x |mean|.
+
+    Measures with a mean of zero (a setting nobody used) are left out: no relative
+    precision applies to them.
+    """
+    out = []
+    table = summarise(measures[measures["measure"].isin(HEADLINE_MEASURES)])
+    for measure, setting, mean, high in zip(
+        table["measure"],
+        table["setting"],
+        table["mean"].to_numpy(dtype=float),
+        table["ci_high"].to_numpy(dtype=float),
+        strict=True,
+    ):
+        if mean == 0.0 or not math.isfinite(mean):
+            continue
+        if not math.isfinite(high) or high - mean > precision * abs(mean):
+            out.append(f"{setting}.{measure}")
+    return out
+
+
 def _run_all(
-    scenario: Scenario, n: int, seed: int, workers: int, client: Any, bar: Progress
+    scenario: Scenario, reps: range, seed: int, workers: int, client: Any, bar: Progress
 ) -> list[Replication]:
-    """Every replication, in replication order, wherever they run."""
+    """Replications `reps`, in replication order, wherever they run."""
+    n = len(reps)
     if client is not None:
         from dask.distributed import as_completed as dask_completed
 
-        futures = client.map(run_replication, [scenario] * n, range(n), [seed] * n, pure=False)
+        futures = client.map(run_replication, [scenario] * n, reps, [seed] * n, pure=False)
         for _ in dask_completed(futures):  # type: ignore[no-untyped-call]
             bar.advance()
         return list(client.gather(futures))
     if workers == 1 or n == 1:
         parts = []
-        for r in range(n):
+        for r in reps:
             parts.append(run_replication(scenario, r, seed))
             bar.advance()
         return parts
     with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
-        jobs = {pool.submit(run_replication, scenario, r, seed): r for r in range(n)}
+        jobs = {pool.submit(run_replication, scenario, r, seed): r for r in reps}
         done: dict[int, Replication] = {}
         for job in as_completed(jobs):
             done[jobs[job]] = job.result()
             bar.advance()
-    return [done[r] for r in range(n)]
+    return [done[r] for r in reps]
