@@ -145,6 +145,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_backend(sweep)
 
+    size = sub.add_parser(
+        "size",
+        help="find the smallest capacity of a setting that meets a target",
+        description="Targets: capacity_gap, delayed_bed_days, dtoc_rate, occupancy_p95, "
+        "waiting_mean, wait_mean, as MEASURE<=VALUE (of the sized setting) or "
+        "SETTING.MEASURE<=VALUE.",
+    )
+    size.add_argument("file", type=Path)
+    size.add_argument("--setting", required=True, help="the setting whose capacity to size")
+    size.add_argument("--target", required=True, help='e.g. "capacity_gap<=0"')
+    size.add_argument("--replications", "-n", type=_positive_int)
+    size.add_argument("--seed", type=_seed)
+    size.add_argument("--confidence", type=float, default=0.95)
+    size.add_argument("--max-capacity", type=_positive_int, default=None)
+    _add_backend(size)
+
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
 
@@ -225,6 +241,27 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _size(args: argparse.Namespace) -> int:
+    from placesim.scenario import load_scenario
+    from placesim.sizing import size
+
+    if not 0.5 <= args.confidence < 1.0:
+        raise PlacesimError(f"confidence: {args.confidence} is not allowed: must be in [0.5, 1)")
+    result = size(
+        load_scenario(args.file),
+        args.setting,
+        args.target,
+        replications=args.replications,
+        seed=args.seed,
+        confidence=args.confidence,
+        max_capacity=args.max_capacity,
+        **_backend(args),
+    )
+    print(result.tried.to_string(index=False))
+    print(result.describe())
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
 
@@ -259,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "diff": _diff,
         "compare": _compare,
         "sweep": _sweep,
+        "size": _size,
         "schema": _schema,
     }
     try:
