@@ -161,6 +161,17 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--max-capacity", type=_positive_int, default=None)
     _add_backend(size)
 
+    warm = sub.add_parser(
+        "warmup",
+        help="Welch's method: occupancy over time from the first simulated day; suggests a warm-up",
+    )
+    warm.add_argument("file", type=Path)
+    warm.add_argument("--setting", default="acute")
+    warm.add_argument("--replications", "-n", type=_positive_int)
+    warm.add_argument("--seed", type=_seed)
+    warm.add_argument("--window", type=_positive_int, default=7, help="half-width, days")
+    warm.add_argument("--workers", "-w", type=_positive_int, default=1)
+
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
 
@@ -262,6 +273,33 @@ def _size(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warmup(args: argparse.Namespace) -> int:
+    from placesim.scenario import load_scenario
+    from placesim.warmup import suggest_warmup
+
+    scenario = load_scenario(args.file)
+    advice = suggest_warmup(
+        scenario,
+        args.setting,
+        replications=args.replications,
+        seed=args.seed,
+        window=args.window,
+        workers=args.workers,
+    )
+    weekly = advice.curve.iloc[::7]
+    print(
+        f"{advice.setting}: mean midnight census over replications, Welch-smoothed "
+        f"(window {advice.window})"
+    )
+    for day, date, mean, smooth in weekly.itertuples(index=False):
+        print(f"  day {day:>4}  {date:%Y-%m-%d}  {mean:10.1f}  {smooth:10.1f}")
+    print(
+        f"level {advice.level:.1f} +/- {advice.band:.1f}; suggested warm-up: "
+        f"{advice.suggested_days} days (the scenario has {scenario.calendar.warmup_days})"
+    )
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
 
@@ -297,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "compare": _compare,
         "sweep": _sweep,
         "size": _size,
+        "warmup": _warmup,
         "schema": _schema,
     }
     try:
