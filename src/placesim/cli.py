@@ -154,7 +154,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     size.add_argument("file", type=Path)
     size.add_argument("--setting", required=True, help="the setting whose capacity to size")
-    size.add_argument("--target", required=True, help='e.g. "capacity_gap<=0"')
+    size.add_argument("--target", help='e.g. "capacity_gap<=0" (needed unless --weekly)')
+    size.add_argument(
+        "--weekly",
+        action="store_true",
+        help="places needed week by week (the setting unlimited), for a winter plan",
+    )
     size.add_argument("--replications", "-n", type=_positive_int)
     size.add_argument("--seed", type=_seed)
     size.add_argument("--confidence", type=float, default=0.95)
@@ -256,6 +261,21 @@ def _size(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
     from placesim.sizing import size
 
+    if args.weekly:
+        from placesim.sizing import weekly_need
+
+        table = weekly_need(
+            load_scenario(args.file),
+            args.setting,
+            replications=args.replications,
+            seed=args.seed,
+            **_backend(args),
+        )
+        print(f"{args.setting}: places needed week by week (mean and 95% CI) against capacity")
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+        return 0
+    if args.target is None:
+        raise PlacesimError("target: is required (or use --weekly)")
     if not 0.5 <= args.confidence < 1.0:
         raise PlacesimError(f"confidence: {args.confidence} is not allowed: must be in [0.5, 1)")
     result = size(

@@ -102,9 +102,10 @@ def _count(
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
 
 
-def _capacity_by_day(
+def capacity_by_day(
     scenario: Scenario, setting: str, days: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
+    """Capacity of `setting` in force at each time `days` (inf = unlimited)."""
     steps = capacity_schedule(scenario, setting)
     times = np.array([t for t, _ in steps])
     values = np.array([c for _, c in steps])
@@ -140,7 +141,7 @@ def daily_table(scenario: Scenario, records: StayRecords, replication: int) -> p
                     "census": _count(arrive[inside], leave[inside], midnight),
                     "occupied_mean": np.diff(area),
                     "waiting": _count(requested, arrive, midnight),
-                    "capacity": _capacity_by_day(scenario, name, days),
+                    "capacity": capacity_by_day(scenario, name, days),
                 }
             )
         )

@@ -25,7 +25,7 @@ from placesim.override import override
 from placesim.results import MEASURES
 from placesim.scenario import SETTINGS, Scenario
 
-__all__ = ["SIZING_MEASURES", "SizingResult", "parse_target", "size"]
+__all__ = ["SIZING_MEASURES", "SizingResult", "parse_target", "size", "weekly_need"]
 
 SIZING_MEASURES = (
     "capacity_gap",
@@ -243,4 +243,64 @@ def _result(
         replications=n,
         capacity=capacity,
         tried=tried,
+    )
+
+
+def weekly_need(
+    scenario: Scenario,
+    setting: str,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    client: Any = None,
+) -> pd.DataFrame:
+    """Places of `setting` needed week by week, for a winter plan.
+
+    The setting is made unlimited (its dated changes and capacity-change levers dropped),
+    so the census is the demand it would have to meet; a week needs the share-of-days
+    quantile of census / target occupancy over its days (``measures`` options), averaged
+    over replications with a Student-t 95% interval. Other settings keep their capacity.
+
+    Returns
+    -------
+    Columns: week (0-based from start_date), week_start, needed_mean, ci_low, ci_high,
+    capacity (the scenario's mean capacity that week).
+    """
+    from placesim.interventions import CapacityChangeIntervention
+    from placesim.results import capacity_by_day, t_interval
+
+    defined = scenario.settings.defined()
+    if setting not in defined:
+        raise PlacesimError(f"setting: {setting!r} is not defined (defined: {', '.join(defined)})")
+    levers = [
+        lv.model_dump(mode="json", exclude_unset=True)
+        for lv in scenario.interventions
+        if not (isinstance(lv, CapacityChangeIntervention) and lv.setting == setting)
+    ]
+    unlimited = override(
+        scenario,
+        {
+            f"settings.{setting}.capacity": "unlimited",
+            f"settings.{setting}.capacity_changes": [],
+            "interventions": levers,
+        },
+    )
+    result = simulate(
+        unlimited, replications=replications, seed=seed, workers=workers, client=client
+    )
+    opts = scenario.measures
+    daily = result.daily[result.daily["setting"] == setting].copy()
+    daily["week"] = daily["day"] // 7
+    daily["need"] = (daily["census"] + daily["waiting"]) / opts.target(setting)
+    per_rep = daily.groupby(["week", "replication"])["need"].quantile(opts.share_of_days)
+    days = np.arange(scenario.calendar.horizon_days, dtype=float)
+    capacity = pd.Series(capacity_by_day(scenario, setting, days)).groupby(days // 7).mean()
+    start = pd.Timestamp(scenario.calendar.start_date)
+    rows = []
+    for week, values in per_rep.groupby(level=0):
+        w = int(str(week))
+        mean, low, high, _ = t_interval(values.to_numpy(dtype=float))
+        rows.append((w, start + pd.Timedelta(days=7 * w), mean, low, high, capacity.get(w)))
+    return pd.DataFrame(
+        rows, columns=["week", "week_start", "needed_mean", "ci_low", "ci_high", "capacity"]
     )

@@ -69,3 +69,21 @@ def test_cli_size_rejects_bad_target(capsys: pytest.CaptureFixture[str]) -> None
     code = main(["size", str(baseline), "--setting", "acute", "--target", "beds<=3"])
     assert code == 2
     assert "target: measure 'beds' is not allowed" in capsys.readouterr().err
+
+
+def test_weekly_need_of_an_unlimited_setting_is_its_poisson_census() -> None:
+    from placesim.sizing import weekly_need
+
+    scenario = _mmc()  # offered load 8: an unlimited setting's census is Poisson(8)
+    short = scenario.model_copy(
+        update={"calendar": scenario.calendar.model_copy(update={"horizon_days": 70})}
+    )
+    table = weekly_need(short, "intermediate_care", replications=20, seed=3)
+    assert len(table) == 10
+    assert (table["capacity"] == 12).all()
+    target = short.measures.target("intermediate_care")
+    # The 95% quantile over a week's days of a Poisson(8) census lies above its mean and,
+    # for seven days, below mean + 4 sd.
+    a = LAMBDA * MEAN_STAY
+    assert (table["needed_mean"] > a / target).all()
+    assert (table["needed_mean"] < (a + 4 * sqrt(a)) / target).all()
