@@ -181,12 +181,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _warn(lines: Sequence[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 def _run(args: argparse.Namespace) -> int:
     from placesim.experiment import simulate
+    from placesim.load import load_warnings
     from placesim.report import format_summary, write_results
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
+    _warn(load_warnings(scenario))
     result = simulate(
         scenario,
         replications=args.replications,

@@ -36,7 +36,14 @@ from placesim.pathways import (
 from placesim.population import DAYS_PER_YEAR, Population, build_population
 from placesim.scenario import SETTINGS, Scenario, band_value
 
-__all__ = ["STREAMS", "Episodes", "generate_episodes", "sim_days"]
+__all__ = [
+    "STREAMS",
+    "ArrivalStream",
+    "Episodes",
+    "arrival_streams",
+    "generate_episodes",
+    "sim_days",
+]
 
 STREAMS: tuple[str, ...] = (
     "arrivals",
@@ -364,6 +371,41 @@ def _needs_child(needs: dict[str, npt.NDArray[np.generic]]) -> npt.NDArray[np.bo
     )
 
 
+def _entry_shares(g: _Group) -> dict[str, float]:
+    """Share of the group's arrivals that first enter each setting."""
+    if g.entry_probs is None:
+        return {SETTINGS[g.entry]: 1.0}
+    return {SETTINGS[i]: float(p) for i, p in enumerate(g.entry_probs) if p > 0}
+
+
+@dataclass(frozen=True)
+class ArrivalStream:
+    """Where one group's people first go and how many arrive each simulated day."""
+
+    age_band: int
+    entry: dict[str, float]  # setting -> share of the group's arrivals that enter it
+    daily_rate: npt.NDArray[np.float64]
+
+
+def arrival_streams(scenario: Scenario) -> list[ArrivalStream]:
+    """Expected arrivals of every group (population segment or referral), day by day.
+
+    The same rates the episodes are drawn from, for checks that need no random numbers
+    (the offered-load check).
+    """
+    population = build_population(scenario)
+    localities = list(population.localities) if population is not None else []
+    groups = _build_groups(scenario, population, localities, compile_policy(scenario))
+    return [
+        ArrivalStream(
+            age_band=g.age_band,
+            entry=_entry_shares(g),
+            daily_rate=g.daily_rate,
+        )
+        for g in groups
+    ]
+
+
 def generate_episodes(scenario: Scenario, replication: int, seed: int) -> Episodes:
     """Every episode of one replication with all of its draws.
 
@@ -558,11 +600,7 @@ def _reach_weight(scenario: Scenario, g: _Group, setting: str, drawer: _NeedDraw
     rate = float(g.daily_rate[0]) if g.daily_rate.size else 0.0
     if rate == 0.0:
         return 0.0
-    if g.entry_probs is not None:
-        entry = {SETTINGS[i]: float(p) for i, p in enumerate(g.entry_probs) if p > 0}
-    else:
-        entry = {SETTINGS[g.entry]: 1.0}
-    visits = visit_probabilities(scenario, scenario.age_bands[g.age_band], entry)
+    visits = visit_probabilities(scenario, scenario.age_bands[g.age_band], _entry_shares(g))
     mean_stay = drawer.los_distribution(setting, g.age_band).mean_days
     return rate * visits[setting] * mean_stay
 

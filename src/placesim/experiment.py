@@ -13,6 +13,7 @@ import pandas as pd
 from placesim.demand import generate_episodes
 from placesim.engine import run_engine
 from placesim.errors import PlacesimError
+from placesim.load import load_warnings
 from placesim.outcomes import replication_outcomes, summarise_outcomes
 from placesim.progress import Progress
 from placesim.results import (
@@ -51,6 +52,9 @@ class SimulationResult:
     precision_met
         With ``simulate(precision=...)``: whether every headline measure reached it (else
         the replication cap was hit); None otherwise.
+    warnings
+        The offered-load check's words for settings near or over capacity
+        (:func:`placesim.load.load_warnings`).
     """
 
     scenario: Scenario
@@ -61,6 +65,7 @@ class SimulationResult:
     measures: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
     precision_met: bool | None = None
+    warnings: tuple[str, ...] = ()
 
     def summary(self, confidence: float = 0.95, by: str | None = None) -> pd.DataFrame:
         """Mean and confidence interval of each measure over replications.
@@ -233,6 +238,7 @@ def simulate(
         measures=pd.concat([p.measures for p in parts], ignore_index=True),
         timings=timings,
         precision_met=met,
+        warnings=tuple(load_warnings(scenario)),
     )
 
 

@@ -46,6 +46,10 @@ def format_summary(result: SimulationResult) -> str:
         + (f" after a {cal.warmup_days}-day warm-up" if cal.warmup_days else ""),
         "",
     ]
+    if result.warnings:
+        lines += ["Offered-load check (before the run):"]
+        lines += [f"  ! {w}" for w in result.warnings]
+        lines.append("")
     summary = result.summary()
     width = max(len(m) for m in summary["measure"]) + 2
     for setting in SETTINGS:
@@ -138,6 +142,8 @@ def write_results(
         "seed": result.seed,
         "replications": result.replications,
         "timings_s": result.timings,
+        "precision_met": result.precision_met,
+        "warnings": list(result.warnings),
         "files": [p.name for p in written],
     }
     meta_path = out / "run.json"
