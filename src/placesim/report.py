@@ -98,6 +98,11 @@ def write_results(
 ) -> list[Path]:
     """Write summary, daily and stays tables and run metadata to `out_dir`.
 
+    Each file is written to a temporary name and renamed into place, so a killed run leaves
+    complete files or none. run.json goes last, with each table's rows and bytes, and the
+    previous run.json is removed first: a folder whose run.json is missing, or does not
+    match its tables, was not finished.
+
     Parameters
     ----------
     fmt
@@ -127,11 +132,15 @@ def write_results(
         "stays": result.stays,
         "measures": result.measures,
     }
+    meta_path = out / "run.json"
+    meta_path.unlink(missing_ok=True)
     written = []
+    files: dict[str, dict[str, int]] = {}
     for name, table in tables.items():
         path = out / f"{name}.{fmt}"
         _atomic_write(path, _writer(table, fmt))
         written.append(path)
+        files[path.name] = {"rows": len(table), "bytes": path.stat().st_size}
     from placesim import __version__
 
     meta = {
@@ -144,9 +153,8 @@ def write_results(
         "timings_s": result.timings,
         "precision_met": result.precision_met,
         "warnings": list(result.warnings),
-        "files": [p.name for p in written],
+        "files": files,
     }
-    meta_path = out / "run.json"
     text = json.dumps(meta, indent=2) + "\n"
     _atomic_write(meta_path, lambda p: _write_text(p, text))
     written.append(meta_path)
