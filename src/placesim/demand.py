@@ -462,20 +462,35 @@ def _divert(
 ) -> npt.NDArray[np.int8]:
     """Acute-bound crises an intervention sends elsewhere, decided on the arrival day.
 
-    A uniform of its own decides, so only acute-bound people move, and more diversion moves
-    a superset of the same people (common random numbers).
+    A uniform of its own decides, so only acute-bound people move, each lever kind moves
+    people from its own slice, and more diversion moves a superset of the same people
+    (common random numbers).
     """
     u = rng.random(entry.size)
     day = policy.days(times)
     cell = (day, g.locality, g.age_band, g.residence)
-    to_rr = policy.divert_rapid_response[cell]
-    to_vw = to_rr + policy.divert_virtual_ward[cell]
-    to_none = to_vw + policy.divert_none[cell]
+    # The integrated locality takes the bottom of [0, 1), care-home support the top (a
+    # share of what is still acute-bound); within its slice, a person's position decides
+    # rapid response or the other destination.
+    local = policy.locality_divert[cell]
+    home_width = (1.0 - local) * policy.care_home_divert[cell]
     acute = entry == ACUTE
     out = entry.copy()
-    out[acute & (u < to_none)] = NO_SERVICE
-    out[acute & (u < to_vw)] = VIRTUAL_WARD
-    out[acute & (u < to_rr)] = RAPID_RESPONSE
+    with np.errstate(invalid="ignore", divide="ignore"):
+        in_local = acute & (u < local)
+        local_pos = u / local
+        out[in_local] = np.where(
+            local_pos[in_local] < policy.locality_to_rr[cell][in_local],
+            RAPID_RESPONSE,
+            VIRTUAL_WARD,
+        )
+        in_home = acute & (u >= 1.0 - home_width) & (home_width > 0)
+        home_pos = (u - (1.0 - home_width)) / home_width
+        out[in_home] = np.where(
+            home_pos[in_home] < policy.care_home_to_rr[cell][in_home],
+            RAPID_RESPONSE,
+            NO_SERVICE,
+        )
     return out
 
 

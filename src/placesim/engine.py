@@ -26,7 +26,7 @@ import numpy.typing as npt
 import simpy
 
 from placesim.demand import Episodes
-from placesim.interventions import capacity_schedule, compile_policy, shifted_pathways
+from placesim.interventions import capacity_schedule, compile_policy, shift_pathway
 from placesim.pathways import (
     ACUTE,
     CARE_HOME,
@@ -39,7 +39,6 @@ from placesim.pathways import (
     REABLEMENT,
     SOURCES,
     VIRTUAL_WARD,
-    categorical,
     outcome_table,
 )
 from placesim.scenario import SETTINGS, Scenario
@@ -202,14 +201,14 @@ class _Run:
         if s != ACUTE or not self.shift_pathways:
             return int(self.after[i][s])
         p, day, loc = self.policy, self.policy.day(self.env.now), self.ep.locality[i]
-        probs = shifted_pathways(
+        pathway = shift_pathway(
+            float(self.ep.u_pathway[i]),
             self.pathway_probs[self.ep.age_band[i]],
             p.p2_to_p1[day, loc],
             p.p3_to_p2[day, loc],
             p.p3_to_p1[day, loc],
             p.home_shift[day, loc],
         )
-        pathway = categorical(self.ep.u_pathway[i : i + 1], probs)[0]
         return int(PATHWAY_DESTINATION[pathway])
 
     def _assessment(self, i: int, dest: int) -> float:

@@ -8,9 +8,11 @@ numbers as the baseline (common random numbers), so differences come from the po
 
 Order of application (docs/interventions.md): demand changes multiply crisis rates;
 diversions of acute-bound crises apply one after another to what is still acute-bound
-(integrated locality, then care-home support); pathway shifts apply Home First first, then
-the integrated locality's shift home; length-of-stay and assessment multipliers multiply;
-capacity changes add up, and capacity never goes below zero.
+(integrated locality, then care-home support), each kind on its own slice of a person's
+diversion draw; pathway shifts apply Home First first, then the integrated locality's
+shift home (:func:`shift_pathway`); length-of-stay and assessment multipliers multiply;
+capacity changes add up, and capacity never goes below zero. Levers of one kind compound:
+two diversions of 10% divert 19%.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "Policy",
     "capacity_schedule",
     "compile_policy",
+    "shift_pathway",
     "shifted_pathways",
 ]
 
@@ -213,9 +216,10 @@ class Policy:
     active: bool
     first_day: int
     demand_factor: npt.NDArray[np.float64]  # [day, locality, band, residence]
-    divert_rapid_response: npt.NDArray[np.float64]  # [day, locality, band, residence]
-    divert_virtual_ward: npt.NDArray[np.float64]
-    divert_none: npt.NDArray[np.float64]
+    locality_divert: npt.NDArray[np.float64]  # [day, locality, band, residence]
+    locality_to_rr: npt.NDArray[np.float64]  # [day, locality, band, residence]
+    care_home_divert: npt.NDArray[np.float64]
+    care_home_to_rr: npt.NDArray[np.float64]
     p2_to_p1: npt.NDArray[np.float64]  # [day, locality]
     p3_to_p2: npt.NDArray[np.float64]
     p3_to_p1: npt.NDArray[np.float64]
@@ -254,6 +258,7 @@ def shifted_pathways(
 ) -> npt.NDArray[np.float64]:
     """Pathway shares [P0, P1, P2, P3, death] after Home First, then the shift home."""
     p0, p1, p2, p3, death = (float(x) for x in probs)
+    p3_to_p1, p3_to_p2 = _p3_moves(p3_to_p1, p3_to_p2)
     from_p3_to_p1 = p3 * p3_to_p1
     from_p3_to_p2 = p3 * p3_to_p2
     p3 -= from_p3_to_p1 + from_p3_to_p2
@@ -265,6 +270,14 @@ def shifted_pathways(
     p0 += home
     p1, p2, p3 = (p * (1.0 - home_shift) for p in (p1, p2, p3))
     return np.array([p0, p1, p2, p3, death])
+
+
+def _p3_moves(p3_to_p1: float, p3_to_p2: float) -> tuple[float, float]:
+    """P3 moves scaled down to sum to at most 1 (several Home First levers can compound)."""
+    total = p3_to_p1 + p3_to_p2
+    if total <= 1.0:
+        return p3_to_p1, p3_to_p2
+    return p3_to_p1 / total, p3_to_p2 / total
 
 
 def _targets(
@@ -308,10 +321,11 @@ def compile_policy(scenario: Scenario) -> Policy:
     n_loc, n_band = len(localities), len(bands)
 
     demand = np.ones((n_days, n_loc, n_band, 2))
-    keep_acute = np.ones((n_days, n_loc, n_band, 2))
-    to_rr = np.zeros((n_days, n_loc, n_band, 2))
-    to_vw = np.zeros((n_days, n_loc, n_band, 2))
-    to_none = np.zeros((n_days, n_loc, n_band, 2))
+    shape = (n_days, n_loc, n_band, 2)
+    # Diverted shares of acute-bound crises by lever kind, and the part of each sent to
+    # rapid response (several levers of a kind compound: 1 - prod(1 - share)).
+    divert = {kind: np.zeros(shape) for kind in ("locality", "care_home")}
+    to_rr = {kind: np.zeros(shape) for kind in ("locality", "care_home")}
     by_loc = {
         name: np.zeros((n_days, n_loc))
         for name in ("p2_to_p1", "p3_to_p2", "p3_to_p1", "home_shift")
@@ -323,9 +337,6 @@ def compile_policy(scenario: Scenario) -> Policy:
     levers: list[_Lever] = []
     for item in scenario.interventions:
         levers.extend(item.expand() if isinstance(item, LocalityRollout) else [item])
-    # Diversions apply in a fixed order whatever the order in the file.
-    order = {IntegratedLocality: 0, CareHomeSupport: 1}
-    levers.sort(key=lambda lv: order.get(type(lv), 2))
 
     for lever in levers:
         strength = _strength(lever, days, cal.start_date)
@@ -345,19 +356,13 @@ def compile_policy(scenario: Scenario) -> Policy:
         elif isinstance(lever, IntegratedLocality):
             share = np.array([_band_share(lever.admission_diversion, b) for b in bands])
             d = s[:, :, None, None] * share[None, None, :, None] * np.ones((1, 1, 1, 2))
-            moved = keep_acute * d
-            to_rr += moved * lever.to_rapid_response
-            to_vw += moved * (1.0 - lever.to_rapid_response)
-            keep_acute -= moved
+            _compound(divert["locality"], to_rr["locality"], d, lever.to_rapid_response)
             acute_los *= 1.0 - lever.acute_los_reduction * s
             by_loc["home_shift"] = 1.0 - (1.0 - by_loc["home_shift"]) * (1.0 - lever.home_shift * s)
         elif isinstance(lever, CareHomeSupport):
-            d = np.zeros((n_days, n_loc, n_band, 2))
+            d = np.zeros(shape)
             d[..., 1] = (s * lever.admission_reduction)[:, :, None]
-            moved = keep_acute * d
-            to_rr += moved * lever.to_rapid_response
-            to_none += moved * (1.0 - lever.to_rapid_response)
-            keep_acute -= moved
+            _compound(divert["care_home"], to_rr["care_home"], d, lever.to_rapid_response)
         elif isinstance(lever, HomeFirst):
             for name in ("p2_to_p1", "p3_to_p2", "p3_to_p1"):
                 value = getattr(lever, name) * s
@@ -369,9 +374,10 @@ def compile_policy(scenario: Scenario) -> Policy:
         active=bool(scenario.interventions),
         first_day=-cal.warmup_days,
         demand_factor=demand,
-        divert_rapid_response=to_rr,
-        divert_virtual_ward=to_vw,
-        divert_none=to_none,
+        locality_divert=divert["locality"],
+        locality_to_rr=to_rr["locality"],
+        care_home_divert=divert["care_home"],
+        care_home_to_rr=to_rr["care_home"],
         p2_to_p1=by_loc["p2_to_p1"],
         p3_to_p2=by_loc["p3_to_p2"],
         p3_to_p1=by_loc["p3_to_p1"],
@@ -380,6 +386,64 @@ def compile_policy(scenario: Scenario) -> Policy:
         intermediate_care_los_factor=ic_los,
         assessment_factor=assessment,
     )
+
+
+def _compound(
+    share: npt.NDArray[np.float64],
+    to_rr: npt.NDArray[np.float64],
+    extra: npt.NDArray[np.float64],
+    extra_to_rr: float,
+) -> None:
+    """Add a lever's diverted share to its kind's, in place: shares compound, and the part
+    sent to rapid response is the diverted-weighted mean of the levers'."""
+    new = 1.0 - (1.0 - share) * (1.0 - extra)
+    added = new - share
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mixed = np.where(new > 0, (share * to_rr + added * extra_to_rr) / new, 0.0)
+    share[...] = new
+    to_rr[...] = mixed
+
+
+def shift_pathway(
+    u: float,
+    probs: npt.NDArray[np.float64],
+    p2_to_p1: float,
+    p3_to_p2: float,
+    p3_to_p1: float,
+    home_shift: float,
+) -> int:
+    """The pathway (0-4: P0, P1, P2, P3, death) of one discharge under pathway shifts.
+
+    The baseline pathway comes from the stored uniform `u`; the person's position within
+    that pathway's slice of [0, 1) then decides the moves, one after another: a P3 person
+    moves to P1 or P2 by `p3_to_p1` and `p3_to_p2`; a P2 person (also one just moved from
+    P3) to P1 by `p2_to_p1`; then anyone on P1-P3 goes home by `home_shift`. So only people
+    who would have been on a more bed-based pathway move, and a larger share moves a
+    superset of the same people (common random numbers). The shares that result are
+    :func:`shifted_pathways`.
+    """
+    p3_to_p1, p3_to_p2 = _p3_moves(float(p3_to_p1), float(p3_to_p2))
+    p2_to_p1, home_shift = float(p2_to_p1), float(home_shift)
+    cdf = np.cumsum(probs)
+    cdf[-1] = 1.0  # as pathways.categorical: rounding never leaves u past the last share
+    pathway: int = min(int(np.searchsorted(cdf, u, side="right")), len(probs) - 1)
+    width = float(probs[pathway])
+    v = (u - (float(cdf[pathway]) - width)) / width if width > 0 else 0.0
+    if pathway == 3:
+        if v < p3_to_p1:
+            pathway, v = 1, v / p3_to_p1
+        elif v < p3_to_p1 + p3_to_p2:
+            pathway, v = 2, (v - p3_to_p1) / p3_to_p2
+        else:
+            v = (v - p3_to_p1 - p3_to_p2) / (1.0 - p3_to_p1 - p3_to_p2)
+    if pathway == 2:
+        if v < p2_to_p1:
+            pathway, v = 1, v / p2_to_p1
+        else:
+            v = (v - p2_to_p1) / (1.0 - p2_to_p1)
+    if pathway in (1, 2, 3) and v < home_shift:
+        pathway = 0
+    return pathway
 
 
 def capacity_schedule(scenario: Scenario, setting: str) -> list[tuple[float, float]]:

@@ -441,6 +441,11 @@ def _check_interventions(
         elif isinstance(lever, CareHomeSupport):
             _check_diversion(problems, base, lever.to_rapid_response, defined, vw=False)
         elif isinstance(lever, HomeFirst):
+            if lever.p3_to_p1 + lever.p3_to_p2 > 1.0:
+                problems.append(
+                    f"{base}.p3_to_p1: {lever.p3_to_p1:g} with p3_to_p2 {lever.p3_to_p2:g} "
+                    "is not allowed: together they move at most all (1) of P3"
+                )
             if (lever.p2_to_p1 > 0 or lever.p3_to_p1 > 0) and "reablement" not in defined:
                 problems.append(f"{base}: moves discharges to P1, but reablement is not defined")
             if lever.p3_to_p2 > 0 and "intermediate_care" not in defined:
@@ -448,6 +453,11 @@ def _check_interventions(
                     f"{base}.p3_to_p2: moves discharges to P2, but intermediate_care is not defined"
                 )
         elif isinstance(lever, CapacityChangeIntervention):
+            if lever.ramp_up_days > 0:
+                problems.append(
+                    f"{base}.ramp_up_days: {lever.ramp_up_days:g} is not allowed: a capacity "
+                    "change adds whole places from its start (stack several changes to phase it)"
+                )
             if lever.setting not in defined:
                 problems.append(f"{base}.setting: '{lever.setting}' is not defined in settings")
             elif defined[lever.setting].capacity == "unlimited":
