@@ -16,42 +16,19 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-SETTINGS = (
-    "acute",
-    "rapid_response",
-    "virtual_ward",
-    "intermediate_care",
-    "reablement",
-    "care_home",
-)
+from placesim.routes import OUTCOME_ROUTES, PATHWAY_ROUTES
+from placesim.scenario import SETTINGS
+
 FRONT_DOOR = ("rapid_response", "virtual_ward", "acute")
 
-# Outcome share -> the setting it sends people to (None: out of the modelled services).
-OUTCOMES: dict[str, dict[str, str | None]] = {
-    "rapid_response": {"home": None, "intermediate_care": "intermediate_care", "acute": "acute"},
-    "virtual_ward": {"home": None, "acute": "acute"},
-    "intermediate_care": {
-        "home": None,
-        "reablement": "reablement",
-        "care_home": "care_home",
-        "acute": "acute",
-        "death": None,
-    },
-    "reablement": {
-        "independent": None,
-        "home_care": None,
-        "care_home": "care_home",
-        "acute": "acute",
-        "death": None,
-    },
-}
-PATHWAYS: dict[str, str | None] = {
-    "P0": None,
-    "P1": "reablement",
-    "P2": "intermediate_care",
-    "P3": "care_home",
-    "death": None,
-}
+
+def _as_setting(routes: dict[str, str]) -> dict[str, str | None]:
+    """Share key -> the setting it sends people to (None: out of the modelled services)."""
+    return {key: dest if dest in SETTINGS else None for key, dest in routes.items()}
+
+
+OUTCOMES = {setting: _as_setting(routes) for setting, routes in OUTCOME_ROUTES.items()}
+PATHWAYS = _as_setting(PATHWAY_ROUTES)
 REMAINING = ("residual", "fresh", "uniform", "elapsed")
 
 days = st.floats(min_value=0.2, max_value=12.0, allow_nan=False, allow_infinity=False)

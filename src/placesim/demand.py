@@ -16,6 +16,7 @@ This couples scenarios monotonically: a higher rate brings the same people earli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -67,7 +68,7 @@ _INITIAL_GROUP = 2_000_000
 _MAX_GENERATIONS = 64
 """Readmission/escalation chains are followed this far; beyond, nobody is readmitted."""
 
-_CRISIS, _REFERRAL, _INITIAL, _READMISSION, _ESCALATION = range(len(SOURCES))
+_CRISIS, _REFERRAL, _INITIAL = (SOURCES.index(s) for s in ("crisis", "referral", "initial"))
 _UNSET = -1  # a child's source (readmission or escalation) is settled by the engine
 _TRIAGE_SETTINGS = np.array([1, 2, 0])  # rapid_response, virtual_ward, acute
 ASSESSED_PATHWAYS: tuple[str, ...] = ("P1", "P2", "P3")
@@ -636,37 +637,27 @@ def _concatenate(
             parent = chunks[c.parent_chunk]
             child[parent.offset + c.parents] = c.offset + np.arange(c.time.size)
 
-    def cat(name: str) -> npt.NDArray[np.generic]:
-        return np.concatenate([c.needs[name] for c in chunks]) if chunks else np.empty(0)
+    def cat(arrays: list[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
+        return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
 
-    n_settings = len(SETTINGS)
+    def need(name: str, dtype: Any) -> npt.NDArray[Any]:
+        return cat([c.needs[name] for c in chunks], dtype)
+
     return Episodes(
-        time=np.concatenate([c.time for c in chunks]) if chunks else np.empty(0),
-        source=np.concatenate([np.full(c.time.size, c.source, dtype=np.int8) for c in chunks])
-        if chunks
-        else np.empty(0, dtype=np.int8),
-        locality=np.concatenate([c.locality for c in chunks]).astype(np.int32)
-        if chunks
-        else np.empty(0, dtype=np.int32),
-        age_band=np.concatenate([c.age_band for c in chunks]).astype(np.int32)
-        if chunks
-        else np.empty(0, dtype=np.int32),
-        residence=np.concatenate([c.residence for c in chunks]).astype(np.int8)
-        if chunks
-        else np.empty(0, dtype=np.int8),
-        entry=np.concatenate([c.entry for c in chunks]).astype(np.int8)
-        if chunks
-        else np.empty(0, dtype=np.int8),
-        in_place=np.concatenate([c.in_place for c in chunks])
-        if chunks
-        else np.empty(0, dtype=bool),
-        los=np.asarray(cat("los"), dtype=float).reshape(-1, n_settings),
-        after=np.asarray(cat("after"), dtype=np.int8).reshape(-1, n_settings),
-        pathway=np.asarray(cat("pathway"), dtype=np.int8),
-        u_pathway=np.asarray(cat("u_pathway"), dtype=float),
-        assessment=np.asarray(cat("assessment"), dtype=float).reshape(-1, len(ASSESSED_PATHWAYS)),
-        readmit=np.asarray(cat("readmit"), dtype=bool),
-        readmit_delay=np.asarray(cat("readmit_delay"), dtype=float),
+        time=cat([c.time for c in chunks], float),
+        source=cat([np.full(c.time.size, c.source) for c in chunks], np.int8),
+        locality=cat([c.locality for c in chunks], np.int32),
+        age_band=cat([c.age_band for c in chunks], np.int32),
+        residence=cat([c.residence for c in chunks], np.int8),
+        entry=cat([c.entry for c in chunks], np.int8),
+        in_place=cat([c.in_place for c in chunks], bool),
+        los=need("los", float).reshape(-1, len(SETTINGS)),
+        after=need("after", np.int8).reshape(-1, len(SETTINGS)),
+        pathway=need("pathway", np.int8),
+        u_pathway=need("u_pathway", float),
+        assessment=need("assessment", float).reshape(-1, len(ASSESSED_PATHWAYS)),
+        readmit=need("readmit", bool),
+        readmit_delay=need("readmit_delay", float),
         child=child,
         localities=tuple(localities),
         partnerships=tuple(partnerships),

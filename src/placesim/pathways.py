@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from placesim.routes import OUTCOME_ROUTES, PATHWAY_ROUTES
 from placesim.scenario import SETTINGS, Scenario, band_value
 
 __all__ = [
@@ -46,7 +47,7 @@ DESTINATIONS: tuple[str, ...] = (
 ``left`` ends a care-home placement (death or a move the model does not follow)."""
 
 PATHWAYS: tuple[str, ...] = ("P0", "P1", "P2", "P3", "death")
-PATHWAY_DESTINATION = np.array([HOME, REABLEMENT, INTERMEDIATE_CARE, CARE_HOME, DEATH])
+PATHWAY_DESTINATION = np.array([DESTINATIONS.index(PATHWAY_ROUTES[p]) for p in PATHWAYS])
 
 SOURCES: tuple[str, ...] = ("crisis", "referral", "initial", "readmission", "escalation")
 """How an episode began: a population crisis, an external referral, the starting census,
@@ -54,22 +55,8 @@ a readmission after the journey ended at home, or an escalation to acute from an
 intermediate-care bed or reablement (a new admission with its own draws)."""
 
 _OUTCOME_DEST: dict[str, dict[str, int]] = {
-    "rapid_response": {"home": HOME, "intermediate_care": INTERMEDIATE_CARE, "acute": ACUTE},
-    "virtual_ward": {"home": HOME, "acute": ACUTE},
-    "intermediate_care": {
-        "home": HOME,
-        "reablement": REABLEMENT,
-        "care_home": CARE_HOME,
-        "acute": ACUTE,
-        "death": DEATH,
-    },
-    "reablement": {
-        "independent": INDEPENDENT,
-        "home_care": HOME_CARE,
-        "care_home": CARE_HOME,
-        "acute": ACUTE,
-        "death": DEATH,
-    },
+    setting: {key: DESTINATIONS.index(dest) for key, dest in routes.items()}
+    for setting, routes in OUTCOME_ROUTES.items()
 }
 
 

@@ -25,6 +25,7 @@ from placesim.interventions import (
     IntegratedLocality,
     LocalityRollout,
 )
+from placesim.routes import OUTCOME_ROUTES, PATHWAY_ROUTES
 
 if TYPE_CHECKING:
     from placesim.scenario import Scenario
@@ -33,32 +34,14 @@ __all__ = ["check_scenario", "describe_validation_error"]
 
 _SUM_TOLERANCE = 1e-6
 
-# Outcome share -> the setting it sends people to (None: leaves the modelled services).
-_ROUTES: dict[str, dict[str, str | None]] = {
-    "rapid_response": {"home": None, "intermediate_care": "intermediate_care", "acute": "acute"},
-    "virtual_ward": {"home": None, "acute": "acute"},
-    "intermediate_care": {
-        "home": None,
-        "reablement": "reablement",
-        "care_home": "care_home",
-        "acute": "acute",
-        "death": None,
-    },
-    "reablement": {
-        "independent": None,
-        "home_care": None,
-        "care_home": "care_home",
-        "acute": "acute",
-        "death": None,
-    },
-}
-_PATHWAY_ROUTES: dict[str, str | None] = {
-    "P0": None,
-    "P1": "reablement",
-    "P2": "intermediate_care",
-    "P3": "care_home",
-    "death": None,
-}
+_SETTING_NAMES = frozenset(
+    ("acute", "rapid_response", "virtual_ward", "intermediate_care", "reablement", "care_home")
+)
+
+
+def _setting_or_none(destination: str) -> str | None:
+    """The setting a destination is, or None if it leaves the modelled services."""
+    return destination if destination in _SETTING_NAMES else None
 
 
 def _path(loc: Sequence[str | int]) -> str:
@@ -383,7 +366,8 @@ def check_scenario(sc: Scenario) -> list[str]:
         if outcomes is not None:
             shares = outcomes.model_dump()
             _check_sum(problems, f"{base}.outcomes", shares)
-            for key, target in _ROUTES[name].items():
+            for key, dest in OUTCOME_ROUTES[name].items():
+                target = _setting_or_none(dest)
                 _check_route(problems, f"{base}.outcomes.{key}", shares[key], target, defined)
 
     _check_discharge(problems, sc, bands, defined)
@@ -540,8 +524,8 @@ def _check_discharge(
         path = f"discharge.pathways.{band}"
         values = shares.model_dump()
         _check_sum(problems, path, values)
-        for key, target in _PATHWAY_ROUTES.items():
-            _check_route(problems, f"{path}.{key}", values[key], target, defined)
+        for key, dest in PATHWAY_ROUTES.items():
+            _check_route(problems, f"{path}.{key}", values[key], _setting_or_none(dest), defined)
     readmit = sc.discharge.readmission.probability
     _check_band_keys(problems, "discharge.readmission.probability", readmit, bands, full=False)
     if any(p > 0 for p in readmit.values()) and "acute" not in defined:
