@@ -1,4 +1,4 @@
-"""The command line: `placesim run`, `validate`, `diff` and `schema`.
+"""The command line: `placesim run`, `validate`, `diff`, `compare`, `report` and the rest.
 
 Errors a user can fix (a bad scenario, a missing file) print one line per problem and exit
 with code 2, without a traceback.
@@ -98,6 +98,11 @@ def _parser() -> argparse.ArgumentParser:
         "SHARE of its mean (0.05 = 5%%)",
     )
     run.add_argument("--max-replications", type=_positive_int, default=200)
+    run.add_argument(
+        "--report",
+        action="store_true",
+        help="also write report.html, a self-contained HTML report (needs placesim[plot])",
+    )
 
     validate = sub.add_parser("validate", help="check a scenario file and explain what is wrong")
     validate.add_argument("file", type=Path)
@@ -122,6 +127,22 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, default=None, help="output folder (default: placesim-out/compare)"
     )
     _add_backend(compare)
+    compare.add_argument(
+        "--report",
+        action="store_true",
+        help="also write report.html: the scenarios side by side (needs placesim[plot])",
+    )
+
+    report = sub.add_parser(
+        "report",
+        help="build the HTML report of a folder written by `placesim run`",
+        description="Reads the tables, run.json and scenario.json of OUT_DIR (or the scenario "
+        "file run.json names, if unchanged) and writes a self-contained report.html.",
+    )
+    report.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a `placesim run` folder")
+    report.add_argument(
+        "--out", type=Path, default=None, help="the HTML file (default: OUT_DIR/report.html)"
+    )
 
     sweep = sub.add_parser(
         "sweep",
@@ -193,6 +214,10 @@ def _run(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
+    if args.report:
+        from placesim.plots import require_matplotlib
+
+        require_matplotlib()
     _warn(load_warnings(scenario))
     result = simulate(
         scenario,
@@ -204,6 +229,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
     written = write_results(result, out, fmt=args.format, scenario_path=args.file)
+    if args.report:
+        from placesim.html_report import write_report
+
+        written.append(write_report(result, out / "report.html"))
     if not args.quiet:
         print(format_summary(result))
     if result.precision_met is not None:
@@ -229,6 +258,10 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.files) < 2:
         raise PlacesimError(f"files: {len(args.files)} given: compare needs at least two")
     scenarios = [load_scenario(path) for path in args.files]
+    if args.report:
+        from placesim.plots import require_matplotlib
+
+        require_matplotlib()
     result = compare(*scenarios, replications=args.replications, seed=args.seed, **_backend(args))
     out = args.out if args.out is not None else Path("placesim-out") / "compare"
     path = write_table(result.table, out / "comparison.csv")
@@ -240,6 +273,20 @@ def _compare(args: argparse.Namespace) -> int:
     )
     print("\n".join(f"  {line}" for line in lines) if lines else "  none")
     print(f"wrote {path}")
+    if args.report:
+        from placesim.html_report import write_comparison_report
+
+        print(f"wrote {write_comparison_report(result, out / 'report.html')}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from placesim.html_report import write_report
+    from placesim.report import read_results
+
+    result = read_results(args.out_dir)
+    target = args.out if args.out is not None else args.out_dir / "report.html"
+    print(f"wrote {write_report(result, target)}")
     return 0
 
 
@@ -360,6 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "validate": _validate,
         "diff": _diff,
         "compare": _compare,
+        "report": _report,
         "sweep": _sweep,
         "size": _size,
         "warmup": _warmup,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -64,6 +65,30 @@ class Comparison:
                 f"(95% CI {_show(a, str(unit))} to {_show(b, str(unit))} {word})"
             )
         return lines
+
+    def report(self, path: str | Path) -> Path:
+        """Write a self-contained HTML report of the comparison (docs/reports.md).
+
+        The scenarios side by side: what differs between them, the significant
+        differences, the headline measures with their paired differences and 95% CIs,
+        census fan charts, waiting, lengths of stay and capacity gaps overlaid, and the Joint
+        Outcomes Framework with paired differences, for the place and by locality and
+        partnership. Needs matplotlib: ``pip install 'placesim[plot]'``.
+
+        Parameters
+        ----------
+        path
+            The HTML file to write (written atomically; its folder is created). A folder
+            that exists gets ``report.html`` in it.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from placesim.html_report import write_comparison_report
+
+        return write_comparison_report(self, path)
 
 
 def _show(x: float, unit: str) -> str:

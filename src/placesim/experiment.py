@@ -6,7 +6,8 @@ import math
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -24,6 +25,9 @@ from placesim.results import (
     summarise,
 )
 from placesim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from placesim.plots import ResultPlots
 
 __all__ = ["Replication", "SimulationResult", "run_replication", "simulate"]
 
@@ -112,6 +116,41 @@ class SimulationResult:
         """
         table = replication_outcomes(self.scenario, self.stays, by, self._replication_numbers())
         return summarise_outcomes(table, confidence, by=by)
+
+    @property
+    def plot(self) -> ResultPlots:
+        """Plots of this result: ``census(setting)``, ``waiting(setting)``, ``los(setting)``
+        and ``capacity_gap()``, each a matplotlib Figure (docs/reports.md).
+
+        Needs matplotlib: ``pip install 'placesim[plot]'``.
+        """
+        # Imported here: plots belong to the report stage, downstream of the experiment.
+        from placesim.plots import ResultPlots
+
+        return ResultPlots(self)
+
+    def report(self, path: str | Path) -> Path:
+        """Write a self-contained HTML report of this result (docs/reports.md).
+
+        One file, its figures embedded as PNG: the scenario and its inputs, the headline
+        measures, census fan charts, waiting and delays, lengths of stay, capacity gaps, the
+        Joint Outcomes Framework and the results by locality and partnership. Needs
+        matplotlib: ``pip install 'placesim[plot]'``.
+
+        Parameters
+        ----------
+        path
+            The HTML file to write (written atomically; its folder is created). A folder
+            that exists gets ``report.html`` in it.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from placesim.html_report import write_report
+
+        return write_report(self, path)
 
     def _replication_numbers(self) -> list[int]:
         # Every replication has measures, even one in which nobody stayed anywhere.
