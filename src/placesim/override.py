@@ -14,7 +14,7 @@ from typing import Any
 from placesim.errors import ScenarioError
 from placesim.scenario import Scenario, parse_scenario
 
-__all__ = ["override", "parse_path"]
+__all__ = ["fit_census", "override", "parse_path"]
 
 _PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
@@ -83,3 +83,23 @@ def override(scenario: Scenario, changes: Mapping[str, Any]) -> Scenario:
     for path, value in changes.items():
         _set(data, parse_path(path), value, path)
     return parse_scenario(data)
+
+
+_CAPACITY_PATH = re.compile(r"^settings\.(\w+)\.capacity$")
+
+
+def fit_census(scenario: Scenario, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """`changes`, plus a starting census cut to fit any setting whose capacity they lower.
+
+    A census snapshot larger than the capacity is not a valid start; sizing and sweeps
+    over capacity keep the census up to the capacity tried, as a full setting would.
+    """
+    out = dict(changes)
+    for path, value in changes.items():
+        match = _CAPACITY_PATH.match(path)
+        if match is None or not isinstance(value, int) or isinstance(value, bool):
+            continue
+        state = scenario.initial_state.get(match[1])  # type: ignore[arg-type]
+        if state is not None and state.elapsed_days is None and state.occupied > value:
+            out.setdefault(f"initial_state.{match[1]}.occupied", max(value, 0))
+    return out

@@ -21,7 +21,7 @@ from scipy import stats
 
 from placesim.errors import PlacesimError
 from placesim.experiment import SimulationResult, simulate
-from placesim.override import override
+from placesim.override import fit_census, override
 from placesim.results import MEASURES
 from placesim.scenario import SETTINGS, Scenario
 
@@ -112,11 +112,7 @@ def parse_target(text: str, setting: str) -> Target:
 
 def _with_capacity(scenario: Scenario, setting: str, capacity: int) -> Scenario:
     """The scenario with `capacity` places; a starting census above it is cut to fit."""
-    changes: dict[str, Any] = {f"settings.{setting}.capacity": capacity}
-    state = scenario.initial_state.get(setting)  # type: ignore[call-overload]
-    if state is not None and state.elapsed_days is None and state.occupied > capacity:
-        changes[f"initial_state.{setting}.occupied"] = capacity
-    return override(scenario, changes)
+    return override(scenario, fit_census(scenario, {f"settings.{setting}.capacity": capacity}))
 
 
 def size(

@@ -20,7 +20,7 @@ import yaml
 
 from placesim.errors import PlacesimError
 from placesim.experiment import simulate
-from placesim.override import override, parse_path
+from placesim.override import fit_census, override, parse_path
 from placesim.report import write_table, write_text
 from placesim.scenario import Scenario
 
@@ -78,6 +78,8 @@ def sweep(
     out
         Folder to write each point to as it finishes, and ``sweep.csv`` at the end. Run
         again with the same arguments, the points already written are not run again.
+        Every point is validated first; a capacity below the starting census cuts the
+        census to fit (:func:`placesim.override.fit_census`).
 
     Returns
     -------
@@ -91,16 +93,21 @@ def sweep(
     n = scenario.calendar.replications if replications is None else replications
     root = scenario.calendar.seed if seed is None else seed
     folder = Path(out) if out is not None else None
+    paths = list(grid)
+    points = list(itertools.product(*grid.values()))
+    # Every point is checked before anything runs or the folder is claimed.
+    variants = [
+        override(scenario, fit_census(scenario, dict(zip(paths, point, strict=True))))
+        for point in points
+    ]
     if folder is not None:
         _claim(folder, _fingerprint(scenario, grid, n, root))
-    paths = list(grid)
     tables = []
-    for k, point in enumerate(itertools.product(*grid.values())):
+    for k, (point, variant) in enumerate(zip(points, variants, strict=True)):
         file = folder / "points" / f"point-{k:05d}.csv" if folder is not None else None
         if file is not None and file.exists():
             tables.append(pd.read_csv(file))
             continue
-        variant = override(scenario, dict(zip(paths, point, strict=True)))
         result = simulate(variant, replications=n, seed=root, workers=workers, client=client)
         table = result.summary()
         for j, (path, value) in enumerate(zip(paths, point, strict=True)):

@@ -131,3 +131,19 @@ def test_cli_sweep(small: dict[str, Any], tmp_path: Path, capsys: Any) -> None:
     assert code == 0
     assert "2 points" in capsys.readouterr().out
     assert main(["sweep", str(path), "--set", "nonsense", "--out", str(out)]) == 2
+
+
+def test_sweep_below_the_starting_census_cuts_it_to_fit(
+    small: dict[str, Any], tmp_path: Path
+) -> None:
+    sc = placesim.parse_scenario(small)  # 30 people in acute at the start
+    table = sweep(sc, {"settings.acute.capacity": [20, 40]}, replications=1, seed=1, out=tmp_path)
+    cap = table[(table["measure"] == "capacity") & (table["setting"] == "acute")]
+    assert cap["mean"].tolist() == [20, 40]
+
+
+def test_a_bad_point_claims_no_folder(small: dict[str, Any], tmp_path: Path) -> None:
+    sc = placesim.parse_scenario(small)
+    with pytest.raises(placesim.ScenarioError):
+        sweep(sc, {"settings.acute.capacity": [40, -1]}, replications=1, out=tmp_path / "s")
+    assert not (tmp_path / "s").exists()
