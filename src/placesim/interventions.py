@@ -119,9 +119,13 @@ class Phase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: dt.date
-    localities: list[str] | None = None
-    partnerships: list[str] | None = None
+    start: dt.date = Field(description="Go-live date of this phase's localities.")
+    localities: list[str] | None = Field(
+        default=None, description="Localities that go live (or give partnerships)."
+    )
+    partnerships: list[str] | None = Field(
+        default=None, description="Partnerships whose localities go live."
+    )
 
 
 class LocalityRollout(BaseModel):
@@ -130,13 +134,29 @@ class LocalityRollout(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: Literal["locality_rollout"]
-    name: str | None = None
-    phases: list[Phase] = Field(min_length=1)
-    ramp_up_days: float = Field(default=0.0, ge=0.0, allow_inf_nan=False)
-    admission_diversion: dict[str, Share] = Field(default_factory=lambda: dict(PILOT_DIVERSION))
-    to_rapid_response: Share = 0.5
-    acute_los_reduction: Share = 0.0
-    home_shift: Share = 0.0
+    name: str | None = Field(default=None, description="A label for reports.")
+    phases: list[Phase] = Field(min_length=1, description="Go-live steps, each with its date.")
+    ramp_up_days: float = Field(
+        default=0.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Days over which each phase's effect grows linearly from 0 to full.",
+    )
+    admission_diversion: dict[str, Share] = Field(
+        default_factory=lambda: dict(PILOT_DIVERSION),
+        description="Share of acute-bound crises diverted, by age band (or `all`); default "
+        "from the Health Village pilot (ref P24).",
+    )
+    to_rapid_response: Share = Field(
+        default=0.5,
+        description="Of the diverted, the share sent to rapid response (the rest: virtual ward).",
+    )
+    acute_los_reduction: Share = Field(
+        default=0.0, description="Share cut from acute stays of the live localities' residents."
+    )
+    home_shift: Share = Field(
+        default=0.0, description="Share of P1-P3 discharges of their residents sent home (P0)."
+    )
 
     def expand(self) -> list[IntegratedLocality]:
         """One integrated-locality lever per phase."""
