@@ -104,7 +104,18 @@ def resolve_extends(path: Path, read: Callable[[Path], Any]) -> Any:
                 source=str(current),
             )
         parent = current.parent / target
-        if parent.resolve() in seen:
+        try:
+            resolved = parent.resolve()
+            is_file = parent.is_file()
+        except (OSError, ValueError) as exc:
+            # A NUL byte, or a name longer than the file system allows.
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            shown = target if len(target) <= 60 else target[:57] + "..."
+            raise ScenarioError(
+                [f"{EXTENDS_KEY}: {shown!r} is not a usable file name ({reason})"],
+                source=str(current),
+            ) from None
+        if resolved in seen:
             names = " -> ".join(_display(p, path) for p in [*chain, parent])
             raise ScenarioError([f"{EXTENDS_KEY}: loop {names}"], source=str(path))
         if len(chain) > MAX_EXTENDS_DEPTH:
@@ -116,7 +127,7 @@ def resolve_extends(path: Path, read: Callable[[Path], Any]) -> Any:
                 ],
                 source=str(path),
             )
-        if not parent.is_file():
+        if not is_file:
             raise ScenarioError(
                 [f"{EXTENDS_KEY}: {target!r} not found (looked for {os.path.abspath(parent)})"],
                 source=str(current),
@@ -132,7 +143,7 @@ def resolve_extends(path: Path, read: Callable[[Path], Any]) -> Any:
                 source=str(current),
             )
         chain.append(parent)
-        seen.add(parent.resolve())
+        seen.add(resolved)
         layers.append(parent_data)
         current, current_data = parent, parent_data
 

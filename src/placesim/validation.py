@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import reprlib
 import types
 import typing
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -44,23 +46,78 @@ def _setting_or_none(destination: str) -> str | None:
     return destination if destination in _SETTING_NAMES else None
 
 
-def _path(loc: Sequence[str | int]) -> str:
+_SHOW_CHARS = 60
+_MAX_SUGGEST = 100
+"""Most names difflib compares a wrong name with (it costs their number times the names)."""
+_MAX_LISTED = 12
+
+# repr of a value that may be big or deep (from a hostile file): bounded in time and length.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxset = 3, 12, 12, 12
+_REPR.maxdict, _REPR.maxstring, _REPR.maxother = 12, _SHOW_CHARS, _SHOW_CHARS
+
+
+def _clip(text: str) -> str:
+    """A name from the file, fit for a one-line message: escaped if it holds a newline or
+    another unprintable character, and cut short if long."""
+    if not text.isprintable():
+        text = repr(text)[1:-1]
+    return text if len(text) <= _SHOW_CHARS else text[: _SHOW_CHARS - 3] + "..."
+
+
+def _path(loc: Sequence[str | int], data: Any = None) -> str:
+    """A dotted path (``settings.acute.capacity``, ``referrals[0].name``) for a location.
+
+    With the data the location points into, a number is shown as an index only inside a
+    list: a mapping key that YAML read as a number (``2025:``) is shown as ``.2025``.
+    """
     out = ""
+    node = data
     for part in loc:
-        if isinstance(part, int):
+        if part == "[key]":
+            continue  # pydantic's marker for a problem with the key itself, named just before
+        if isinstance(part, int) and (data is None or isinstance(node, list | tuple)):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + _clip(str(part))
+        node = _child(node, part)
     return out or "(top level)"
+
+
+def _child(node: Any, part: Any) -> Any:
+    try:
+        if isinstance(node, Mapping):
+            return node.get(part)
+        if isinstance(node, list | tuple) and isinstance(part, int):
+            return node[part]
+    except (TypeError, IndexError):  # an unhashable or out-of-range part
+        pass
+    return None
 
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, dict | list):
-        text = repr(value)
-        return text if len(text) <= 60 else text[:57] + "..."
-    return str(value)
+        return repr(value) if len(value) <= _SHOW_CHARS else repr(value[: _SHOW_CHARS - 3] + "...")
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        return _clip(_REPR.repr(value))
+    try:
+        return _clip(str(value))
+    except ValueError:  # an int with more digits than str() converts
+        return "a number too long to show"
+
+
+def _listing(names: Sequence[str]) -> str:
+    """Names joined by commas, the first few only if there are many."""
+    shown = ", ".join(_clip(n) for n in names[:_MAX_LISTED])
+    return shown if len(names) <= _MAX_LISTED else f"{shown}, ... ({len(names)} in all)"
+
+
+def _did_you_mean(name: str, known: Sequence[str], cutoff: float) -> str:
+    """A hint naming the closest known name, if there are few enough to compare."""
+    if len(known) > _MAX_SUGGEST or len(name) > 4 * _SHOW_CHARS:
+        return ""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
+    return f"; did you mean '{close[0]}'?" if close else ""
 
 
 def _allowed_keys(model: Any, loc: Sequence[str | int]) -> list[str]:
@@ -141,14 +198,17 @@ def describe_validation_error(exc: ValidationError, data: Any) -> list[str]:
         ctx = err.get("ctx") or {}
         # Discriminated-union tags ('lognormal', 'int', 'literal[...]') are not user paths.
         user_loc = [p for p in loc if not (isinstance(p, str) and _is_internal_tag(p))]
-        where = _path(user_loc)
-        if kind == "extra_forbidden":
+        where = _path(user_loc, data)
+        if kind == "invalid_key" or (loc and loc[-1] == "[key]"):
+            msg = (
+                f"{where}: key {_show(value)} is not allowed: keys must be text (put it in quotes)"
+            )
+        elif kind == "extra_forbidden":
             key = str(user_loc[-1])
             allowed = _allowed_keys(Scenario, [p for p in loc[:-1]])
-            close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            options = f" (allowed: {', '.join(allowed)})" if allowed and not close else ""
-            msg = f"{where}: unknown key '{key}'{hint}{options}"
+            hint = _did_you_mean(key, allowed, 0.6)
+            options = f" (allowed: {', '.join(allowed)})" if allowed and not hint else ""
+            msg = f"{where}: unknown key '{_clip(key)}'{hint}{options}"
         elif kind == "missing":
             msg = f"{where}: is required but missing"
         elif kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
@@ -249,21 +309,20 @@ def _check_band_keys(
     problems: list[str], path: str, table: Mapping[str, Any], bands: Sequence[str], *, full: bool
 ) -> None:
     keys = list(table)
-    if "all" in keys and len(keys) > 1:
+    if "all" in table and len(keys) > 1:
         problems.append(f"{path}: give either 'all' or one entry per age band, not both")
         return
+    known = set(bands)
     for key in keys:
-        if key != "all" and key not in bands:
-            close = difflib.get_close_matches(key, list(bands), n=1, cutoff=0.5)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+        if key != "all" and key not in known:
             problems.append(
-                f"{path}: age band '{key}' is not one of the scenario's bands "
-                f"({', '.join(bands)}){hint}"
+                f"{path}: age band '{_clip(key)}' is not one of the scenario's bands "
+                f"({_listing(bands)}){_did_you_mean(key, bands, 0.5)}"
             )
-    if full and "all" not in keys:
-        missing = [b for b in bands if b not in keys]
+    if full and "all" not in table:
+        missing = [b for b in bands if b not in table]
         if missing:
-            problems.append(f"{path}: missing age band(s) {', '.join(missing)} (or give 'all')")
+            problems.append(f"{path}: missing age band(s) {_listing(missing)} (or give 'all')")
 
 
 def _check_route(
@@ -288,8 +347,9 @@ def check_scenario(sc: Scenario) -> list[str]:
     if not defined:
         problems.append("settings: no setting is defined; define at least one")
 
-    if len(set(bands)) != len(bands):
-        problems.append(f"population.age_bands: {bands} has repeated labels")
+    repeated = sorted(b for b, k in Counter(bands).items() if k > 1)
+    if repeated:
+        problems.append(f"population.age_bands: repeated labels {_listing(repeated)}")
     if "all" in bands and len(bands) > 1:
         problems.append("population.age_bands: 'all' is reserved for the single-band case")
 
@@ -380,13 +440,12 @@ def check_scenario(sc: Scenario) -> list[str]:
 def _check_names(
     problems: list[str], path: str, given: Sequence[str] | None, known: Sequence[str], what: str
 ) -> None:
+    known_set = set(known)
     for i, name in enumerate(given or []):
-        if name not in known:
-            close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+        if name not in known_set:
             problems.append(
-                f"{path}[{i}]: {what} '{name}' is not in the scenario "
-                f"({', '.join(known) or 'none'}){hint}"
+                f"{path}[{i}]: {what} '{_clip(name)}' is not in the scenario "
+                f"({_listing(known) or 'none'}){_did_you_mean(name, known, 0.5)}"
             )
 
 
@@ -414,11 +473,12 @@ def _check_interventions(
                 f"{base}.end: {lever.end} is not allowed: must be on or after start {lever.start}"
             )
         if isinstance(lever, IntegratedLocality | LocalityRollout):
-            unknown = [k for k in lever.admission_diversion if k != "all" and k not in bands]
+            band_set = set(bands)
+            unknown = [k for k in lever.admission_diversion if k != "all" and k not in band_set]
             if unknown:
                 problems.append(
-                    f"{base}.admission_diversion: age band(s) {', '.join(unknown)} are not the "
-                    f"scenario's bands ({', '.join(bands)}); give a share per band or 'all'"
+                    f"{base}.admission_diversion: age band(s) {_listing(unknown)} are not the "
+                    f"scenario's bands ({_listing(bands)}); give a share per band or 'all'"
                 )
             if any(v > 0 for v in lever.admission_diversion.values()):
                 _check_diversion(problems, base, lever.to_rapid_response, defined, vw=True)
@@ -437,6 +497,11 @@ def _check_interventions(
                     f"{base}.p3_to_p2: moves discharges to P2, but intermediate_care is not defined"
                 )
         elif isinstance(lever, CapacityChangeIntervention):
+            if lever.localities is not None or lever.partnerships is not None:
+                problems.append(
+                    f"{base}: a capacity change is place-wide: localities and partnerships "
+                    "are not allowed here"
+                )
             if lever.ramp_up_days > 0:
                 problems.append(
                     f"{base}.ramp_up_days: {lever.ramp_up_days:g} is not allowed: a capacity "
@@ -469,9 +534,9 @@ def _check_diversion(
 
 def _check_population(problems: list[str], sc: Scenario, bands: Sequence[str]) -> None:
     assert sc.population is not None
-    names = [loc.name for loc in sc.population.localities]
-    for name in {n for n in names if names.count(n) > 1}:
-        problems.append(f"population.localities: locality name '{name}' is repeated")
+    counts = Counter(loc.name for loc in sc.population.localities)
+    for name in sorted(n for n, k in counts.items() if k > 1):
+        problems.append(f"population.localities: locality name '{_clip(name)}' is repeated")
     for i, loc in enumerate(sc.population.localities):
         base = f"population.localities[{i}]"
         _check_band_keys(problems, f"{base}.people", loc.people, bands, full=True)
@@ -535,11 +600,14 @@ def _check_discharge(
 def _check_referrals(
     problems: list[str], sc: Scenario, bands: Sequence[str], defined: Mapping[str, Any]
 ) -> None:
-    names = [r.name for r in sc.referrals]
+    counts = Counter(r.name for r in sc.referrals)
+    band_set = set(bands)
     for i, ref in enumerate(sc.referrals):
         base = f"referrals[{i}]"
-        if names.count(ref.name) > 1:
-            problems.append(f"{base}.name: '{ref.name}' is repeated; referral names must differ")
+        if counts[ref.name] > 1:
+            problems.append(
+                f"{base}.name: '{_clip(ref.name)}' is repeated; referral names must differ"
+            )
         if ref.setting not in defined:
             problems.append(
                 f"{base}.setting: '{ref.setting}' is not defined in settings "
@@ -549,10 +617,12 @@ def _check_referrals(
             if len(bands) > 1:
                 problems.append(
                     f"{base}.age_band: is required when the scenario has several age bands "
-                    f"({', '.join(bands)})"
+                    f"({_listing(bands)})"
                 )
-        elif ref.age_band not in bands:
-            problems.append(f"{base}.age_band: '{ref.age_band}' is not one of {', '.join(bands)}")
+        elif ref.age_band not in band_set:
+            problems.append(
+                f"{base}.age_band: '{_clip(ref.age_band)}' is not one of {_listing(bands)}"
+            )
 
 
 def _check_initial_state(problems: list[str], sc: Scenario, defined: Mapping[str, Any]) -> None:
