@@ -93,10 +93,11 @@ class HomeFirst(_Lever):
     )
 
 
-class IntegratedLocality(_Lever):
-    """An integrated locality team: fewer admissions, shorter stays, more people home."""
+class _LocalityEffects(BaseModel):
+    """What an integrated locality team changes for its residents."""
 
-    type: Literal["integrated_locality"]
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     admission_diversion: dict[str, Share] = Field(
         default_factory=lambda: dict(PILOT_DIVERSION),
         description="Share of acute-bound crises diverted, by age band (or `all`); default "
@@ -114,6 +115,12 @@ class IntegratedLocality(_Lever):
     )
 
 
+class IntegratedLocality(_LocalityEffects, _Lever):
+    """An integrated locality team: fewer admissions, shorter stays, more people home."""
+
+    type: Literal["integrated_locality"]
+
+
 class Phase(BaseModel):
     """One go-live step of a roll-out."""
 
@@ -128,10 +135,8 @@ class Phase(BaseModel):
     )
 
 
-class LocalityRollout(BaseModel):
+class LocalityRollout(_LocalityEffects):
     """A phased roll-out of integrated locality teams (the Place Plan, ref P25)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: Literal["locality_rollout"]
     name: str | None = Field(default=None, description="A label for reports.")
@@ -142,24 +147,10 @@ class LocalityRollout(BaseModel):
         allow_inf_nan=False,
         description="Days over which each phase's effect grows linearly from 0 to full.",
     )
-    admission_diversion: dict[str, Share] = Field(
-        default_factory=lambda: dict(PILOT_DIVERSION),
-        description="Share of acute-bound crises diverted, by age band (or `all`); default "
-        "from the Health Village pilot (ref P24).",
-    )
-    to_rapid_response: Share = Field(
-        default=0.5,
-        description="Of the diverted, the share sent to rapid response (the rest: virtual ward).",
-    )
-    acute_los_reduction: Share = Field(
-        default=0.0, description="Share cut from acute stays of the live localities' residents."
-    )
-    home_shift: Share = Field(
-        default=0.0, description="Share of P1-P3 discharges of their residents sent home (P0)."
-    )
 
     def expand(self) -> list[IntegratedLocality]:
-        """One integrated-locality lever per phase."""
+        """One integrated-locality lever per phase, with the roll-out's effects."""
+        effects = {name: getattr(self, name) for name in _LocalityEffects.model_fields}
         return [
             IntegratedLocality(
                 type="integrated_locality",
@@ -168,10 +159,7 @@ class LocalityRollout(BaseModel):
                 ramp_up_days=self.ramp_up_days,
                 localities=phase.localities,
                 partnerships=phase.partnerships,
-                admission_diversion=self.admission_diversion,
-                to_rapid_response=self.to_rapid_response,
-                acute_los_reduction=self.acute_los_reduction,
-                home_shift=self.home_shift,
+                **effects,
             )
             for i, phase in enumerate(self.phases)
         ]
