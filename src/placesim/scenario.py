@@ -153,8 +153,10 @@ class Seasonality(_Model):
 class ResidenceTable(_Model):
     """Values by residence, each by age band (or `all` for every band)."""
 
-    home: dict[str, NonNegative]
-    care_home: dict[str, NonNegative] = Field(default_factory=dict)
+    home: dict[str, NonNegative] = Field(description="People living at home, by age band.")
+    care_home: dict[str, NonNegative] = Field(
+        default_factory=dict, description="Care-home residents, by age band."
+    )
 
 
 class Demand(_Model):
@@ -169,25 +171,32 @@ class Demand(_Model):
     )
 
 
+def _share(text: str) -> Any:
+    """A share field (0 to 1, default 0) with its description."""
+    return Field(default=0.0, description=text)
+
+
 class TriageShares(_Model):
     """Where the single point of access sends a crisis; shares sum to 1."""
 
-    rapid_response: Share = 0.0
-    virtual_ward: Share = 0.0
-    acute: Share = 0.0
+    rapid_response: Share = _share("Share sent to integrated rapid response.")
+    virtual_ward: Share = _share("Share sent to the virtual ward.")
+    acute: Share = _share("Share admitted to acute (non-elective) beds.")
 
 
 class Triage(_Model):
     """Triage shares by residence and age band."""
 
-    home: dict[str, TriageShares]
-    care_home: dict[str, TriageShares] = Field(default_factory=dict)
+    home: dict[str, TriageShares] = Field(description="People living at home, by age band.")
+    care_home: dict[str, TriageShares] = Field(
+        default_factory=dict, description="Care-home residents, by age band."
+    )
 
 
 class CapacityChange(_Model):
     """A dated change of capacity; a drop takes effect as people leave (nobody is evicted)."""
 
-    date: dt.date
+    date: dt.date = Field(description="The day the new capacity applies from (00:00).")
     capacity: int = Field(ge=0, description="Places from this date on.")
 
 
@@ -196,7 +205,9 @@ Capacity = Annotated[int, Field(ge=0)] | Literal["unlimited"]
 
 class _Setting(_Model):
     capacity: Capacity = Field(description="Beds or places, or 'unlimited'.")
-    capacity_changes: list[CapacityChange] = Field(default_factory=list)
+    capacity_changes: list[CapacityChange] = Field(
+        default_factory=list, description="Dated changes, such as winter escalation beds."
+    )
     los: Distribution = Field(description="Length of stay until ready to leave, in days.")
     los_by_age_band: dict[str, Distribution] = Field(
         default_factory=dict, description="Length of stay for named age bands (overrides `los`)."
@@ -212,36 +223,36 @@ class _Setting(_Model):
 class RapidResponseOutcomes(_Model):
     """Where rapid response sends people at the end of their episode."""
 
-    home: Share = 0.0
-    intermediate_care: Share = 0.0
-    acute: Share = 0.0
+    home: Share = _share("Resolved at home.")
+    intermediate_care: Share = _share("Stepped up to an intermediate-care bed.")
+    acute: Share = _share("Escalated to acute (gives up the place first).")
 
 
 class VirtualWardOutcomes(_Model):
     """Where the virtual ward sends people at the end of their stay."""
 
-    home: Share = 0.0
-    acute: Share = 0.0
+    home: Share = _share("Home at the end of the stay.")
+    acute: Share = _share("Escalated to acute (gives up the place first).")
 
 
 class IntermediateCareOutcomes(_Model):
     """Where people go after an intermediate-care bed."""
 
-    home: Share = 0.0
-    reablement: Share = 0.0
-    care_home: Share = 0.0
-    acute: Share = 0.0
-    death: Share = 0.0
+    home: Share = _share("Home with no new support.")
+    reablement: Share = _share("Home with reablement (waits in the bed for a package).")
+    care_home: Share = _share("A care-home placement (waits in the bed for a place).")
+    acute: Share = _share("Readmitted to acute: a new episode.")
+    death: Share = _share("Died.")
 
 
 class ReablementOutcomes(_Model):
     """Outcome of a reablement episode."""
 
-    independent: Share = 0.0
-    home_care: Share = 0.0
-    care_home: Share = 0.0
-    acute: Share = 0.0
-    death: Share = 0.0
+    independent: Share = _share("Independent: no further support.")
+    home_care: Share = _share("A long-term home-care package.")
+    care_home: Share = _share("A care-home placement (waits in reablement for a place).")
+    acute: Share = _share("Admitted to acute: a new episode.")
+    death: Share = _share("Died.")
 
 
 class AcuteSetting(_Setting):
@@ -251,25 +262,33 @@ class AcuteSetting(_Setting):
 class RapidResponseSetting(_Setting):
     """Integrated rapid response: 2-hour community crisis response (caseload places)."""
 
-    outcomes: RapidResponseOutcomes
+    outcomes: RapidResponseOutcomes = Field(
+        description="Where people go at the end of a stay; sums to 1."
+    )
 
 
 class VirtualWardSetting(_Setting):
     """Virtual ward: hospital care at home (places)."""
 
-    outcomes: VirtualWardOutcomes
+    outcomes: VirtualWardOutcomes = Field(
+        description="Where people go at the end of a stay; sums to 1."
+    )
 
 
 class IntermediateCareSetting(_Setting):
     """Intermediate-care beds (bed-based rehabilitation, discharge pathway 2)."""
 
-    outcomes: IntermediateCareOutcomes
+    outcomes: IntermediateCareOutcomes = Field(
+        description="Where people go at the end of a stay; sums to 1."
+    )
 
 
 class ReablementSetting(_Setting):
     """Home-based reablement packages (discharge pathway 1)."""
 
-    outcomes: ReablementOutcomes
+    outcomes: ReablementOutcomes = Field(
+        description="Where people go at the end of a stay; sums to 1."
+    )
 
 
 class CareHomeSetting(_Setting):
@@ -335,22 +354,28 @@ class Discharge(_Model):
 class Referral(_Model):
     """External referrals straight into a setting, not driven by the population."""
 
-    name: str = Field(min_length=1)
-    setting: SettingName
+    name: str = Field(min_length=1, description="A label for the stream (unique).")
+    setting: SettingName = Field(description="The setting referred to.")
     rate_per_day: float = Field(ge=0.0, allow_inf_nan=False, description="Mean referrals a day.")
-    day_of_week: list[Factor] | None = Field(default=None, min_length=7, max_length=7)
-    monthly: list[Factor] | None = Field(default=None, min_length=12, max_length=12)
+    day_of_week: list[Factor] | None = Field(
+        default=None, min_length=7, max_length=7, description="Seven multipliers, Mon..Sun."
+    )
+    monthly: list[Factor] | None = Field(
+        default=None, min_length=12, max_length=12, description="Twelve multipliers, Jan..Dec."
+    )
     locality: str = Field(default="external", description="Locality label for reporting.")
     age_band: str | None = Field(
         default=None, description="Age band of the people referred (needed with several bands)."
     )
-    residence: Literal["home", "care_home"] = "home"
+    residence: Literal["home", "care_home"] = Field(
+        default="home", description="Where the people referred live."
+    )
 
 
 class InitialState(_Model):
     """People in a setting and waiting for it when the simulation starts (a census snapshot)."""
 
-    occupied: int = Field(default=0, ge=0)
+    occupied: int = Field(default=0, ge=0, description="People in the setting at the start.")
     waiting: int = Field(default=0, ge=0, description="People waiting, holding no other place.")
     remaining: Literal["residual", "fresh", "uniform", "elapsed"] = Field(
         default="residual",
@@ -376,7 +401,9 @@ class MeasureOptions(_Model):
         default_factory=_default_targets,
         description="Target occupancy by setting (NHS planning target 92% for acute, ref P9).",
     )
-    default_target_occupancy: float = Field(default=0.90, gt=0.0, le=1.0)
+    default_target_occupancy: float = Field(
+        default=0.90, gt=0.0, le=1.0, description="Target occupancy of settings not named above."
+    )
 
     def target(self, setting: str) -> float:
         """Target occupancy of `setting`."""
@@ -421,17 +448,27 @@ class Costs(_Model):
 class Scenario(_Model):
     """A whole place: its people, their crises, the services and the starting state."""
 
-    name: str = Field(default="scenario", min_length=1)
-    description: str = ""
-    calendar: Calendar
-    population: Population | None = None
-    demand: Demand | None = None
-    triage: Triage | None = None
-    settings: Settings
-    discharge: Discharge | None = None
-    referrals: list[Referral] = Field(default_factory=list)
-    initial_state: dict[SettingName, InitialState] = Field(default_factory=dict)
-    measures: MeasureOptions = Field(default_factory=MeasureOptions)
+    name: str = Field(default="scenario", min_length=1, description="Labels results.")
+    description: str = Field(default="", description="What the scenario is, in words.")
+    calendar: Calendar = Field(description="Dates, warm-up, replications and seed.")
+    population: Population | None = Field(
+        default=None, description="People by locality, age band and residence (optional)."
+    )
+    demand: Demand | None = Field(default=None, description="Crisis rates and seasonality.")
+    triage: Triage | None = Field(default=None, description="Where crises are sent.")
+    settings: Settings = Field(description="The services, with capacity and stays.")
+    discharge: Discharge | None = Field(
+        default=None, description="Pathways from acute, assessment days and readmission."
+    )
+    referrals: list[Referral] = Field(
+        default_factory=list, description="External referral streams into settings."
+    )
+    initial_state: dict[SettingName, InitialState] = Field(
+        default_factory=dict, description="A census snapshot to start from, by setting."
+    )
+    measures: MeasureOptions = Field(
+        default_factory=MeasureOptions, description="Options of the capacity-gap measure."
+    )
     costs: Costs | None = Field(
         default=None, description="Unit costs in GBP (docs/outcomes.md); none: not costed."
     )
