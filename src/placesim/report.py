@@ -43,10 +43,6 @@ def format_number(x: float, unit: str) -> str:
 
     Not finite (no value) is ``-``.
     """
-    return _number(x, unit)
-
-
-def _number(x: float, unit: str) -> str:
     if not math.isfinite(x):
         return "-"
     if unit == "ratio":
@@ -86,9 +82,15 @@ def format_summary(result: SimulationResult) -> str:
             strict=True,
         ):
             unit = str(unit)
-            ci = f"({_number(low, unit)} to {_number(high, unit)})" if math.isfinite(low) else ""
+            ci = (
+                f"({format_number(low, unit)} to {format_number(high, unit)})"
+                if math.isfinite(low)
+                else ""
+            )
             shown_unit = "" if unit == "ratio" else unit
-            lines.append(f"  {measure:<{width}}{_number(mean, unit):>10}  {ci:<26}{shown_unit}")
+            lines.append(
+                f"  {measure:<{width}}{format_number(mean, unit):>10}  {ci:<26}{shown_unit}"
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
