@@ -431,7 +431,22 @@ def shift_pathway(
     :func:`shifted_pathways`.
     """
     p3_to_p1, p3_to_p2 = _p3_moves(float(p3_to_p1), float(p3_to_p2))
-    p2_to_p1, home_shift = float(p2_to_p1), float(home_shift)
+    return pathway_after_moves(u, probs, float(p2_to_p1), p3_to_p2, p3_to_p1, float(home_shift))
+
+
+def pathway_after_moves(
+    u: float,
+    probs: npt.NDArray[np.float64],
+    p2_to_p1: float,
+    p3_to_p2: float,
+    p3_to_p1: float,
+    home_shift: float,
+) -> int:
+    """:func:`shift_pathway` once the P3 moves are scaled to sum to at most 1.
+
+    Plain scalar code that numba compiles as it is, so the fast engine
+    (:mod:`placesim.fast_engine`) makes exactly the same choice as the reference engine.
+    """
     cdf = np.cumsum(probs)
     cdf[-1] = 1.0  # as pathways.categorical: rounding never leaves u past the last share
     pathway: int = min(int(np.searchsorted(cdf, u, side="right")), len(probs) - 1)
@@ -449,7 +464,7 @@ def shift_pathway(
             pathway, v = 1, v / p2_to_p1
         else:
             v = (v - p2_to_p1) / (1.0 - p2_to_p1)
-    if pathway in (1, 2, 3) and v < home_shift:
+    if 1 <= pathway <= 3 and v < home_shift:
         pathway = 0
     return pathway
 

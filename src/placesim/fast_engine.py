@@ -1,0 +1,531 @@
+"""The fast engine: the network of docs/model.md as one event loop compiled by numba.
+
+Why a second engine: SimPy spends most of a replication creating event objects and
+resuming generators, about 1 s per place-year and proportionally more at region and
+England size. This loop keeps the same queueing network in flat arrays (one row per
+episode, a binary heap of pending events, a linked FIFO queue per setting, so granting
+and releasing a place cost O(1) and O(log events)) and runs compiled.
+
+Same semantics, same answers: it mirrors SimPy's event order exactly. Events are ordered
+by (time, priority, sequence number) as in SimPy; starting a person's journey is urgent
+(SimPy's ``Initialize``), everything else normal; a granted place, a stay and an
+assessment each cost one event; times are computed with the same floating-point
+operations. Given the same episodes, :func:`run_fast_engine` records the same stays as
+:func:`placesim.engine.run_engine` (tests/property/test_engines_agree.py), which stays the
+reference and the engine to extend with processes of your own.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from placesim.demand import Episodes
+from placesim.engine import StayRecords
+from placesim.interventions import _p3_moves, capacity_schedule, compile_policy
+from placesim.interventions import pathway_after_moves as _pathway_after_moves
+from placesim.pathways import (
+    ACUTE,
+    HOME,
+    HOME_CARE,
+    INDEPENDENT,
+    INTERMEDIATE_CARE,
+    PATHWAY_DESTINATION,
+    RAPID_RESPONSE,
+    REABLEMENT,
+    SOURCES,
+    VIRTUAL_WARD,
+    outcome_table,
+)
+from placesim.scenario import SETTINGS, Scenario
+
+__all__ = ["run_fast_engine"]
+
+_N = len(SETTINGS)
+_URGENT = 0
+_NORMAL = 1 << 62  # priority in the top bits of the heap key
+_ESCALATION = SOURCES.index("escalation")
+_READMISSION = SOURCES.index("readmission")
+_ARRIVALS = -1  # heap target of the arrivals process; -2 - s: capacity process of s
+
+# What a person's next event means (their process's resumption point, as in SimPy).
+_INIT, _START, _GRANTED, _STAY_END, _ASSESSED, _MOVED, _DONE = range(7)
+
+# Record columns: floats and small integers.
+_REQUESTED, _ARRIVE, _READY, _LEAVE = range(4)
+_SETTING, _SOURCE, _NEXT, _OVERFLOW, _AT_START = range(5)
+
+_pathway = numba.njit(cache=True)(_pathway_after_moves)
+
+
+@numba.njit(cache=True)
+def _push(
+    h_time: npt.NDArray[np.float64],
+    h_key: npt.NDArray[np.int64],
+    h_who: npt.NDArray[np.int64],
+    size: int,
+    time: float,
+    key: int,
+    who: int,
+) -> int:
+    """Add an event to the heap ordered by (time, key); return the new size."""
+    k = size
+    while k > 0:
+        parent = (k - 1) >> 1
+        pt, pk = h_time[parent], h_key[parent]
+        if pt < time or (pt == time and pk < key):
+            break
+        h_time[k], h_key[k], h_who[k] = pt, pk, h_who[parent]
+        k = parent
+    h_time[k], h_key[k], h_who[k] = time, key, who
+    return size + 1
+
+
+@numba.njit(cache=True)
+def _pop(
+    h_time: npt.NDArray[np.float64],
+    h_key: npt.NDArray[np.int64],
+    h_who: npt.NDArray[np.int64],
+    size: int,
+) -> int:
+    """Remove the first event (whose fields the caller has read); return the new size."""
+    size -= 1
+    time, key, who = h_time[size], h_key[size], h_who[size]
+    k = 0
+    while True:
+        child = 2 * k + 1
+        if child >= size:
+            break
+        right = child + 1
+        if right < size and (
+            h_time[right] < h_time[child]
+            or (h_time[right] == h_time[child] and h_key[right] < h_key[child])
+        ):
+            child = right
+        if time < h_time[child] or (time == h_time[child] and key < h_key[child]):
+            break
+        h_time[k], h_key[k], h_who[k] = h_time[child], h_key[child], h_who[child]
+        k = child
+    h_time[k], h_key[k], h_who[k] = time, key, who
+    return size
+
+
+@numba.njit(cache=True)
+def _day(now: float, first_day: int, n_days: int) -> int:
+    """Index of the policy day holding `now` (as interventions.Policy.day)."""
+    k = int(np.floor(now)) - first_day
+    return min(max(k, 0), n_days - 1)
+
+
+@numba.njit(cache=True)
+def _loop(
+    time: npt.NDArray[np.float64],
+    source: npt.NDArray[np.int8],
+    locality: npt.NDArray[np.int32],
+    age_band: npt.NDArray[np.int32],
+    entry: npt.NDArray[np.int8],
+    in_place: npt.NDArray[np.bool_],
+    los: npt.NDArray[np.float64],
+    after: npt.NDArray[np.int8],
+    u_pathway: npt.NDArray[np.float64],
+    assessment: npt.NDArray[np.float64],
+    readmit: npt.NDArray[np.bool_],
+    readmit_delay: npt.NDArray[np.float64],
+    child: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+    defined: npt.NDArray[np.bool_],
+    overflows: npt.NDArray[np.bool_],
+    cap_time: npt.NDArray[np.float64],
+    cap_value: npt.NDArray[np.float64],
+    cap_steps: npt.NDArray[np.int64],
+    start: float,
+    end: float,
+    policy_active: bool,
+    shift_pathways: bool,
+    assessed: bool,
+    first_day: int,
+    acute_los_factor: npt.NDArray[np.float64],
+    ic_los_factor: npt.NDArray[np.float64],
+    assessment_factor: npt.NDArray[np.float64],
+    p2_to_p1: npt.NDArray[np.float64],
+    p3_to_p2: npt.NDArray[np.float64],
+    p3_to_p1: npt.NDArray[np.float64],
+    home_shift: npt.NDArray[np.float64],
+    pathway_probs: npt.NDArray[np.float64],
+    pathway_dest: npt.NDArray[np.int64],
+    record_guess: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8], int, int]:
+    n = time.size
+    n_days = acute_los_factor.shape[0]
+    # Stages: capacity, places taken, FIFO queue as a linked list through q_next.
+    capacity = np.zeros(_N)
+    occupied = np.zeros(_N, dtype=np.int64)
+    q_head = np.full(_N, -1, dtype=np.int64)
+    q_tail = np.full(_N, -1, dtype=np.int64)
+    q_next = np.full(n, -1, dtype=np.int64)
+    cap_k = np.full(_N, -1, dtype=np.int64)
+    # People: resumption point, current record, record being asked for, setting, flags.
+    phase = np.full(n, _DONE, dtype=np.int8)
+    cur = np.full(n, -1, dtype=np.int64)
+    nxt = np.full(n, -1, dtype=np.int64)
+    where = np.zeros(n, dtype=np.int8)
+    had_acute = np.zeros(n, dtype=np.bool_)
+    delay = np.zeros(n)
+    src = source.copy()
+    # Pending events: each person, the arrivals process and each capacity process has at
+    # most one, so n + _N + 1 entries always suffice.
+    h_cap = n + _N + 1
+    h_time = np.empty(h_cap)
+    h_key = np.empty(h_cap, dtype=np.int64)
+    h_who = np.empty(h_cap, dtype=np.int64)
+    hn = 0
+    eid = 0
+    # Records grow as needed (every event adds at most one).
+    r_cap = max(record_guess, 16)
+    r_ep = np.empty(r_cap, dtype=np.int64)
+    r_f = np.empty((r_cap, 4))
+    r_i = np.empty((r_cap, 5), dtype=np.int8)
+    nrec = 0
+
+    for s in range(_N):
+        if defined[s]:
+            capacity[s] = cap_value[s, 0]
+            hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, -2 - s)
+            eid += 1
+    for i in range(n):
+        if in_place[i]:
+            occupied[entry[i]] += 1
+    hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS)
+    eid += 1
+    a_ptr = 0
+    a_resumed = False
+    events = 0
+
+    while hn > 0:
+        now = h_time[0]
+        if now >= end:
+            break
+        who = h_who[0]
+        hn = _pop(h_time, h_key, h_who, hn)
+        events += 1
+
+        if who == _ARRIVALS:
+            if a_resumed:
+                i = order[a_ptr]
+                phase[i] = _INIT
+                hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, i)
+                eid += 1
+                a_ptr += 1
+                a_resumed = False
+            while a_ptr < order.size:
+                i = order[a_ptr]
+                t = time[i]
+                if t > now:
+                    hn = _push(h_time, h_key, h_who, hn, now + (t - now), _NORMAL + eid, who)
+                    eid += 1
+                    a_resumed = True
+                    break
+                phase[i] = _INIT
+                hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, i)
+                eid += 1
+                a_ptr += 1
+            continue
+
+        if who < 0:  # a capacity process
+            s = -2 - who
+            k = cap_k[s]
+            if k < 0:  # started: wait for the first change (step 0 is the opening value)
+                k = 1
+            else:
+                capacity[s] = cap_value[s, k]
+                while q_head[s] >= 0 and occupied[s] < capacity[s]:
+                    occupied[s] += 1
+                    j = q_head[s]
+                    q_head[s] = q_next[j]
+                    hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
+                    eid += 1
+                k += 1
+            if k < cap_steps[s]:
+                at = cap_time[s, k]
+                hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
+                eid += 1
+            cap_k[s] = k
+            continue
+
+        i = who
+        if nrec == r_cap:  # room for this event's record
+            r_cap = r_cap + r_cap // 2 + 16
+            r_ep2 = np.empty(r_cap, dtype=np.int64)
+            r_ep2[:nrec] = r_ep[:nrec]
+            r_f2 = np.empty((r_cap, 4))
+            r_f2[:nrec] = r_f[:nrec]
+            r_i2 = np.empty((r_cap, 5), dtype=np.int8)
+            r_i2[:nrec] = r_i[:nrec]
+            r_ep, r_f, r_i = r_ep2, r_f2, r_i2
+        p = phase[i]
+
+        if p == _INIT and delay[i] > 0.0:
+            phase[i] = _START
+            hn = _push(h_time, h_key, h_who, hn, now + delay[i], _NORMAL + eid, i)
+            eid += 1
+            continue
+
+        ask = -1  # a setting to request a place in, after the step
+        if p in (_INIT, _START):
+            s = entry[i]
+            overflow = False
+            full = not (occupied[s] < capacity[s] and q_head[s] < 0)
+            if not in_place[i] and overflows[s] and full:
+                s = ACUTE
+                overflow = True
+            r_ep[nrec] = i
+            r_f[nrec, _REQUESTED] = now
+            r_f[nrec, _ARRIVE] = np.nan
+            r_f[nrec, _READY] = np.nan
+            r_f[nrec, _LEAVE] = np.nan
+            r_i[nrec, _SETTING] = s
+            r_i[nrec, _SOURCE] = src[i]
+            r_i[nrec, _NEXT] = -1
+            r_i[nrec, _OVERFLOW] = overflow
+            r_i[nrec, _AT_START] = in_place[i]
+            cur[i] = nrec
+            nrec += 1
+            where[i] = s
+            had_acute[i] = s == ACUTE
+            if in_place[i]:
+                r_f[cur[i], _ARRIVE] = now
+                phase[i] = _STAY_END
+                hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
+                eid += 1
+                continue
+            ask = s
+            phase[i] = _GRANTED
+
+        elif p in (_GRANTED, _MOVED):
+            s = where[i]
+            if p == _MOVED:  # the next place is granted: leave this one at the same instant
+                r_f[cur[i], _LEAVE] = now
+                occupied[s] -= 1
+                while q_head[s] >= 0 and occupied[s] < capacity[s]:
+                    occupied[s] += 1
+                    j = q_head[s]
+                    q_head[s] = q_next[j]
+                    hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
+                    eid += 1
+                cur[i] = nxt[i]
+                s = r_i[cur[i], _SETTING]
+                where[i] = s
+            r_f[cur[i], _ARRIVE] = now
+            stay = los[i, s]
+            if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
+                d = _day(now, first_day, n_days)
+                if s == ACUTE:
+                    stay *= acute_los_factor[d, locality[i]]
+                else:
+                    stay *= ic_los_factor[d, locality[i]]
+            phase[i] = _STAY_END
+            hn = _push(h_time, h_key, h_who, hn, now + stay, _NORMAL + eid, i)
+            eid += 1
+            continue
+
+        elif p in (_STAY_END, _ASSESSED):
+            s = where[i]
+            c = cur[i]
+            if p == _STAY_END:
+                r_f[c, _READY] = now
+                if s != ACUTE or not shift_pathways:
+                    dest = int(after[i, s])
+                else:
+                    d = _day(now, first_day, n_days)
+                    loc = locality[i]
+                    pw = _pathway(
+                        u_pathway[i],
+                        pathway_probs[age_band[i]],
+                        p2_to_p1[d, loc],
+                        p3_to_p2[d, loc],
+                        p3_to_p1[d, loc],
+                        home_shift[d, loc],
+                    )
+                    dest = int(pathway_dest[pw])
+                r_i[c, _NEXT] = dest
+                forward = dest < _N and dest != ACUTE
+                if forward and s == ACUTE and assessed:
+                    k = 0 if dest == REABLEMENT else (1 if dest == INTERMEDIATE_CARE else 2)
+                    days = assessment[i, k]
+                    if policy_active:
+                        days *= assessment_factor[_day(now, first_day, n_days), locality[i]]
+                    if days > 0.0:
+                        phase[i] = _ASSESSED
+                        hn = _push(h_time, h_key, h_who, hn, now + days, _NORMAL + eid, i)
+                        eid += 1
+                        continue
+            else:
+                dest = int(r_i[c, _NEXT])
+                forward = True
+            if forward:  # keep this place while asking for the next one
+                r_ep[nrec] = i
+                r_f[nrec, _REQUESTED] = now
+                r_f[nrec, _ARRIVE] = np.nan
+                r_f[nrec, _READY] = np.nan
+                r_f[nrec, _LEAVE] = np.nan
+                r_i[nrec, _SETTING] = dest
+                r_i[nrec, _SOURCE] = src[i]
+                r_i[nrec, _NEXT] = -1
+                r_i[nrec, _OVERFLOW] = False
+                r_i[nrec, _AT_START] = False
+                nxt[i] = nrec
+                nrec += 1
+                ask = dest
+                phase[i] = _MOVED
+            else:
+                r_f[c, _LEAVE] = now
+                occupied[s] -= 1
+                while q_head[s] >= 0 and occupied[s] < capacity[s]:
+                    occupied[s] += 1
+                    j = q_head[s]
+                    q_head[s] = q_next[j]
+                    hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
+                    eid += 1
+                phase[i] = _DONE
+                if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
+                    r_ep[nrec] = i
+                    r_f[nrec, _REQUESTED] = now
+                    r_f[nrec, _ARRIVE] = np.nan
+                    r_f[nrec, _READY] = np.nan
+                    r_f[nrec, _LEAVE] = np.nan
+                    r_i[nrec, _SETTING] = ACUTE
+                    r_i[nrec, _SOURCE] = src[i]
+                    r_i[nrec, _NEXT] = -1
+                    r_i[nrec, _OVERFLOW] = False
+                    r_i[nrec, _AT_START] = False
+                    cur[i] = nrec
+                    nrec += 1
+                    where[i] = ACUTE
+                    had_acute[i] = True
+                    ask = ACUTE
+                    phase[i] = _GRANTED
+                else:
+                    c = child[i]
+                    wait = -1.0
+                    kind = 0
+                    if dest == ACUTE:
+                        wait = 0.0
+                        kind = _ESCALATION
+                    elif (dest in (HOME, INDEPENDENT, HOME_CARE)) and had_acute[i] and readmit[i]:
+                        wait = readmit_delay[i]
+                        kind = _READMISSION
+                    if wait >= 0.0 and c >= 0:
+                        src[c] = kind
+                        delay[c] = wait
+                        phase[c] = _INIT
+                        hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, c)
+                        eid += 1
+                    continue
+
+        if ask >= 0:  # request a place: granted now if free and nobody queues
+            if occupied[ask] < capacity[ask] and q_head[ask] < 0:
+                occupied[ask] += 1
+                hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, i)
+                eid += 1
+            else:
+                q_next[i] = -1
+                if q_head[ask] < 0:
+                    q_head[ask] = i
+                else:
+                    q_next[q_tail[ask]] = i
+                q_tail[ask] = i
+
+    return r_ep[:nrec].copy(), r_f[:nrec].copy(), r_i[:nrec].copy(), nrec, events
+
+
+def run_fast_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords, int]:
+    """Run one replication on pre-sampled `episodes`: the stays and the number of events.
+
+    Records exactly what :func:`placesim.engine.run_engine` records, in the same order.
+    """
+    ep = episodes
+    cal = scenario.calendar
+    end = float(cal.horizon_days)
+    defined_settings = scenario.settings.defined()
+    defined = np.array([name in defined_settings for name in SETTINGS])
+    overflows = np.array(
+        [
+            name in defined_settings and defined_settings[name].when_full == "overflow_to_acute"
+            for name in SETTINGS
+        ]
+    )
+    schedules = [
+        capacity_schedule(scenario, name) if name in defined_settings else [] for name in SETTINGS
+    ]
+    width = max(1, *(len(steps) for steps in schedules))
+    cap_time = np.zeros((_N, width))
+    cap_value = np.zeros((_N, width))
+    cap_steps = np.zeros(_N, dtype=np.int64)
+    for s, steps in enumerate(schedules):
+        cap_steps[s] = len(steps)
+        for k, (at, value) in enumerate(steps):
+            cap_time[s, k], cap_value[s, k] = at, value
+
+    policy = compile_policy(scenario)
+    moves = np.vectorize(_p3_moves, otypes=[float, float])
+    p3_to_p1, p3_to_p2 = moves(policy.p3_to_p1, policy.p3_to_p2)
+    if "acute" in defined_settings and scenario.discharge is not None:
+        pathway_probs = np.array(
+            [outcome_table(scenario, "acute", band)[0] for band in scenario.age_bands]
+        )
+    else:
+        pathway_probs = np.zeros((len(scenario.age_bands), 5))
+
+    starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < end) & (ep.entry >= 0))
+    order = starters[np.argsort(ep.time[starters], kind="stable")].astype(np.int64)
+    r_ep, r_f, r_i, _, events = _loop(
+        ep.time,
+        ep.source,
+        ep.locality,
+        ep.age_band,
+        ep.entry,
+        ep.in_place,
+        ep.los,
+        ep.after,
+        ep.u_pathway,
+        ep.assessment,
+        ep.readmit,
+        ep.readmit_delay,
+        ep.child,
+        order,
+        defined,
+        overflows,
+        cap_time,
+        cap_value,
+        cap_steps,
+        -float(cal.warmup_days),
+        end,
+        bool(policy.active),
+        bool(policy.pathways_vary),
+        bool(scenario.discharge and scenario.discharge.assessment_days),
+        int(policy.first_day),
+        np.ascontiguousarray(policy.acute_los_factor, dtype=float),
+        np.ascontiguousarray(policy.intermediate_care_los_factor, dtype=float),
+        np.ascontiguousarray(policy.assessment_factor, dtype=float),
+        np.ascontiguousarray(policy.p2_to_p1, dtype=float),
+        np.ascontiguousarray(p3_to_p2, dtype=float),
+        np.ascontiguousarray(p3_to_p1, dtype=float),
+        np.ascontiguousarray(policy.home_shift, dtype=float),
+        np.ascontiguousarray(pathway_probs, dtype=float),
+        PATHWAY_DESTINATION.astype(np.int64),
+        int(order.size * 1.3) + 64,
+    )
+    records = StayRecords(
+        episode=r_ep,
+        setting=r_i[:, _SETTING].copy(),
+        source=r_i[:, _SOURCE].copy(),
+        requested=r_f[:, _REQUESTED].copy(),
+        arrive=r_f[:, _ARRIVE].copy(),
+        ready=r_f[:, _READY].copy(),
+        leave=r_f[:, _LEAVE].copy(),
+        next=r_i[:, _NEXT].copy(),
+        overflow=r_i[:, _OVERFLOW].astype(bool),
+        at_start=r_i[:, _AT_START].astype(bool),
+    )
+    return records, events
