@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,7 @@ import pandas as pd
 from placesim.demand import generate_episodes
 from placesim.engine import run_engine
 from placesim.errors import PlacesimError
+from placesim.fast_engine import run_fast_engine
 from placesim.load import load_warnings
 from placesim.outcomes import replication_outcomes, summarise_outcomes
 from placesim.progress import Progress
@@ -45,7 +48,8 @@ class SimulationResult:
     stays
         One row per stay: replication, episode, locality, partnership, age_band, residence,
         source, setting, requested, arrive, ready, leave, waited, delayed (days from
-        start_date; NaN where not reached by the end), next, overflow, at_start.
+        start_date; NaN where not reached by the end), next, overflow, at_start. None for a
+        run with ``keep_stays=False``.
     daily
         replication, date, day, setting, census, occupied_mean, waiting, capacity.
     measures
@@ -64,7 +68,7 @@ class SimulationResult:
     scenario: Scenario
     seed: int
     replications: int
-    stays: pd.DataFrame
+    stays: pd.DataFrame | None
     daily: pd.DataFrame
     measures: pd.DataFrame
     timings: dict[str, float] = field(default_factory=dict)
@@ -92,7 +96,9 @@ class SimulationResult:
         """
         if by is None:
             return summarise(self.measures, confidence)
-        table = group_measures(self.scenario, self.stays, by, self._replication_numbers())
+        table = group_measures(
+            self.scenario, self.stays_table(f"summary(by={by!r})"), by, self._replication_numbers()
+        )
         return summarise(table, confidence, by=by)
 
     def outcomes(self, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
@@ -114,8 +120,18 @@ class SimulationResult:
             replications; and cost_gbp_mean, cost_gbp_ci_low, cost_gbp_ci_high when the
             scenario has a ``costs`` section (NaN for rows it does not price).
         """
-        table = replication_outcomes(self.scenario, self.stays, by, self._replication_numbers())
+        stays = self.stays_table("outcomes()")
+        table = replication_outcomes(self.scenario, stays, by, self._replication_numbers())
         return summarise_outcomes(table, confidence, by=by)
+
+    def stays_table(self, needed_by: str) -> pd.DataFrame:
+        """The per-stay table, or a clear error naming what needs it when it was not kept."""
+        if self.stays is None:
+            raise PlacesimError(
+                f"{needed_by} needs the per-stay table, which this run did not keep: "
+                "run with keep_stays=True (the CLI's default; --no-stays drops it)"
+            )
+        return self.stays
 
     @property
     def plot(self) -> ResultPlots:
@@ -161,32 +177,56 @@ class SimulationResult:
 class Replication:
     """The tables of one replication, as computed by :func:`run_replication`."""
 
-    stays: pd.DataFrame
+    stays: pd.DataFrame | None
     daily: pd.DataFrame
     measures: pd.DataFrame
     timings: dict[str, float]
+    episodes: int = 0
+    stays_count: int = 0
+    events: int = -1  # events the fast engine processed (-1: not counted)
 
 
-def run_replication(scenario: Scenario, replication: int, seed: int) -> Replication:
+ENGINES: tuple[str, ...] = ("fast", "simpy")
+"""The engines: ``fast`` (compiled, the default) and ``simpy`` (the reference)."""
+
+
+def run_replication(
+    scenario: Scenario,
+    replication: int,
+    seed: int,
+    *,
+    engine: str = "fast",
+    keep_stays: bool = True,
+) -> Replication:
     """Run replication `replication` of `scenario` from root `seed`.
 
     A plain function of its arguments (its streams are keyed by seed and replication), so
-    it gives the same tables in any process, on any worker, in any order.
+    it gives the same tables in any process, on any worker, in any order, with either
+    engine. With ``keep_stays=False`` the per-stay table is not built (``stays`` is None):
+    the measures and the daily table are all that is kept, for large runs.
     """
     t0 = time.perf_counter()
     episodes = generate_episodes(scenario, replication, seed)
     t1 = time.perf_counter()
-    records = run_engine(scenario, episodes)
+    if engine == "fast":
+        records, events = run_fast_engine(scenario, episodes)
+    elif engine == "simpy":
+        records, events = run_engine(scenario, episodes), -1
+    else:
+        raise PlacesimError(f"engine: {engine!r} is not allowed: must be one of {ENGINES}")
     t2 = time.perf_counter()
     day = daily_table(scenario, records, replication)
     measures = replication_measures(scenario, episodes, records, day, replication)
-    stays = stays_table(scenario, episodes, records, replication)
+    stays = stays_table(scenario, episodes, records, replication) if keep_stays else None
     t3 = time.perf_counter()
     return Replication(
         stays=stays,
         daily=day,
         measures=measures,
         timings={"demand_s": t1 - t0, "engine_s": t2 - t1, "measures_s": t3 - t2},
+        episodes=episodes.size,
+        stays_count=records.size,
+        events=events,
     )
 
 
@@ -204,6 +244,8 @@ def simulate(
     progress: bool | None = None,
     precision: float | None = None,
     max_replications: int = 200,
+    engine: str = "fast",
+    keep_stays: bool = True,
 ) -> SimulationResult:
     """Run `scenario` for `replications` replications from root `seed`.
 
@@ -235,6 +277,14 @@ def simulate(
         5%), or `max_replications` is reached; ``result.precision_met`` says which.
     max_replications
         The cap for `precision`.
+    engine
+        ``"fast"`` (the compiled engine, default) or ``"simpy"`` (the reference engine);
+        both give the same tables (docs/decisions.md).
+    keep_stays
+        Keep the per-stay table (default). False keeps only the measures and the daily
+        table, for runs of millions of people: ``summary()`` works, while
+        ``summary(by=...)``, ``outcomes()``, the LOS and delay plots and the report need
+        the stays and say so.
     """
     n = scenario.calendar.replications if replications is None else replications
     root = scenario.calendar.seed if seed is None else seed
@@ -244,6 +294,8 @@ def simulate(
         raise PlacesimError(f"seed: {root} is not allowed: must be >= 0")
     if workers < 1:
         raise PlacesimError(f"workers: {workers} is not allowed: must be >= 1")
+    if engine not in ENGINES:
+        raise PlacesimError(f"engine: {engine!r} is not allowed: must be one of {ENGINES}")
     if precision is not None and not 0.0 < precision < 1.0:
         raise PlacesimError(f"precision: {precision} is not allowed: must be between 0 and 1")
     if precision is not None:
@@ -255,7 +307,9 @@ def simulate(
     while True:
         bar = Progress(target - len(parts), f"{scenario.name}: replications", enabled=progress)
         try:
-            parts += _run_all(scenario, range(len(parts), target), root, workers, client, bar)
+            reps = range(len(parts), target)
+            job = partial(run_replication, engine=engine, keep_stays=keep_stays)
+            parts += _run_all(job, scenario, reps, root, workers, client, bar)
         finally:
             bar.close()
         if precision is None:
@@ -272,7 +326,7 @@ def simulate(
         scenario=scenario,
         seed=root,
         replications=len(parts),
-        stays=pd.concat([p.stays for p in parts], ignore_index=True),
+        stays=pd.concat([p.stays for p in parts], ignore_index=True) if keep_stays else None,
         daily=pd.concat([p.daily for p in parts], ignore_index=True),
         measures=pd.concat([p.measures for p in parts], ignore_index=True),
         timings=timings,
@@ -304,27 +358,33 @@ def imprecise_measures(measures: pd.DataFrame, precision: float) -> list[str]:
 
 
 def _run_all(
-    scenario: Scenario, reps: range, seed: int, workers: int, client: Any, bar: Progress
+    job: Callable[[Scenario, int, int], Replication],
+    scenario: Scenario,
+    reps: range,
+    seed: int,
+    workers: int,
+    client: Any,
+    bar: Progress,
 ) -> list[Replication]:
     """Replications `reps`, in replication order, wherever they run."""
     n = len(reps)
     if client is not None:
         from dask.distributed import as_completed as dask_completed
 
-        futures = client.map(run_replication, [scenario] * n, reps, [seed] * n, pure=False)
+        futures = client.map(job, [scenario] * n, reps, [seed] * n, pure=False)
         for _ in dask_completed(futures):  # type: ignore[no-untyped-call]
             bar.advance()
         return list(client.gather(futures))
     if workers == 1 or n == 1:
         parts = []
         for r in reps:
-            parts.append(run_replication(scenario, r, seed))
+            parts.append(job(scenario, r, seed))
             bar.advance()
         return parts
     with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
-        jobs = {pool.submit(run_replication, scenario, r, seed): r for r in reps}
+        jobs = {pool.submit(job, scenario, r, seed): r for r in reps}
         done: dict[int, Replication] = {}
-        for job in as_completed(jobs):
-            done[jobs[job]] = job.result()
+        for future in as_completed(jobs):
+            done[jobs[future]] = future.result()
             bar.advance()
     return [done[r] for r in reps]

@@ -902,7 +902,8 @@ def _paired_outcomes(results: Sequence[SimulationResult], by: str | None) -> pd.
     keys = ["outcome"] + ([by] if by is not None else [])
     tables = []
     for res in results:
-        t = replication_outcomes(res.scenario, res.stays, by, res._replication_numbers())
+        stays = res.stays_table("the HTML report")
+        t = replication_outcomes(res.scenario, stays, by, res._replication_numbers())
         t = t.astype({k: str for k in keys})
         tables.append(t.set_index(["replication", *keys])["value"])
     base = tables[0]

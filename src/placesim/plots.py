@@ -217,7 +217,8 @@ def daily_delayed(result: SimulationResult, setting: str = "acute") -> pd.DataFr
     _check_setting(result, setting)
     horizon = result.scenario.calendar.horizon_days
     midnight = np.arange(1, horizon + 1, dtype=float)
-    stays = result.stays[result.stays["setting"] == setting]
+    stays = result.stays_table("daily_delayed()")
+    stays = stays[stays["setting"] == setting]
     by_rep = dict(iter(stays.groupby("replication", sort=False)[["ready", "leave"]]))
     frames = []
     for rep in sorted(int(r) for r in result.measures["replication"].unique()):
@@ -258,7 +259,8 @@ def los_days(result: SimulationResult, setting: str) -> pd.DataFrame:
     """
     _check_setting(result, setting)
     horizon = float(result.scenario.calendar.horizon_days)
-    s = result.stays[result.stays["setting"] == setting]
+    s = result.stays_table("los_days()")
+    s = s[s["setting"] == setting]
     leave = s["leave"].to_numpy(dtype=float)
     ended = np.isfinite(leave) & (leave >= 0.0) & (leave < horizon)
     ended &= ~s["at_start"].to_numpy(dtype=bool)

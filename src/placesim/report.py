@@ -156,7 +156,7 @@ def write_results(
     tables = {
         "summary": result.summary(),
         "daily": result.daily,
-        "stays": result.stays,
+        **({"stays": result.stays} if result.stays is not None else {}),
         "measures": result.measures,
     }
     meta_path = out / "run.json"
@@ -336,6 +336,8 @@ def read_results(out_dir: str | Path) -> SimulationResult:
     tables: dict[str, pd.DataFrame] = {}
     for name in ("daily", "stays", "measures"):
         path = next((out / f for f in files if Path(f).stem == name), None)
+        if name == "stays" and path is None:
+            continue
         if path is None or not path.is_file():
             raise PlacesimError(f"{out}: {name} table is missing (run.json lists {list(files)})")
         info = files[path.name]
@@ -356,7 +358,7 @@ def read_results(out_dir: str | Path) -> SimulationResult:
         scenario=scenario,
         seed=int(meta["seed"]),
         replications=int(meta["replications"]),
-        stays=tables["stays"],
+        stays=tables.get("stays"),  # None for a run with keep_stays=False
         daily=tables["daily"],
         measures=tables["measures"],
         timings={str(k): float(v) for k, v in (meta.get("timings_s") or {}).items()},
