@@ -143,6 +143,7 @@ class _Chunk:
     parents: npt.NDArray[np.int64] | None = None  # indices of parents in the previous chunk
     parent_chunk: int = -1
     offset: int = 0
+    offset_end: int = 0
 
 
 class _Draws:
@@ -631,6 +632,7 @@ def _concatenate(
     for c in chunks:
         c.offset = offset
         offset += c.time.size
+        c.offset_end = offset
     child = np.full(offset, -1, dtype=np.int64)
     for c in chunks:
         if c.parents is not None:
@@ -638,26 +640,38 @@ def _concatenate(
             child[parent.offset + c.parents] = c.offset + np.arange(c.time.size)
 
     def cat(arrays: list[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
-        return np.concatenate(arrays).astype(dtype) if arrays else np.empty(0, dtype=dtype)
+        if not arrays:
+            return np.empty(0, dtype=dtype)
+        out = np.concatenate(arrays).astype(dtype, copy=False)
+        arrays.clear()
+        return out
 
-    def need(name: str, dtype: Any) -> npt.NDArray[Any]:
-        return cat([c.needs[name] for c in chunks], dtype)
+    def column(name: str, dtype: Any) -> npt.NDArray[Any]:
+        # Each chunk gives up its part as it is copied, so at most one column is held twice.
+        parts: list[npt.NDArray[Any]] = [c.needs.pop(name) for c in chunks]
+        return cat(parts, dtype)
+
+    def field(name: str, dtype: Any) -> npt.NDArray[Any]:
+        parts: list[npt.NDArray[Any]] = [getattr(c, name) for c in chunks]
+        for c in chunks:
+            setattr(c, name, None)
+        return cat(parts, dtype)
 
     return Episodes(
-        time=cat([c.time for c in chunks], float),
-        source=cat([np.full(c.time.size, c.source) for c in chunks], np.int8),
-        locality=cat([c.locality for c in chunks], np.int32),
-        age_band=cat([c.age_band for c in chunks], np.int32),
-        residence=cat([c.residence for c in chunks], np.int8),
-        entry=cat([c.entry for c in chunks], np.int8),
-        in_place=cat([c.in_place for c in chunks], bool),
-        los=need("los", float).reshape(-1, len(SETTINGS)),
-        after=need("after", np.int8).reshape(-1, len(SETTINGS)),
-        pathway=need("pathway", np.int8),
-        u_pathway=need("u_pathway", float),
-        assessment=need("assessment", float).reshape(-1, len(ASSESSED_PATHWAYS)),
-        readmit=need("readmit", bool),
-        readmit_delay=need("readmit_delay", float),
+        time=field("time", float),
+        source=cat([np.full(c.offset_end - c.offset, c.source, np.int8) for c in chunks], np.int8),
+        locality=field("locality", np.int32),
+        age_band=field("age_band", np.int32),
+        residence=field("residence", np.int8),
+        entry=field("entry", np.int8),
+        in_place=field("in_place", bool),
+        los=column("los", float).reshape(-1, len(SETTINGS)),
+        after=column("after", np.int8).reshape(-1, len(SETTINGS)),
+        pathway=column("pathway", np.int8),
+        u_pathway=column("u_pathway", float),
+        assessment=column("assessment", float).reshape(-1, len(ASSESSED_PATHWAYS)),
+        readmit=column("readmit", bool),
+        readmit_delay=column("readmit_delay", float),
         child=child,
         localities=tuple(localities),
         partnerships=tuple(partnerships),

@@ -112,6 +112,47 @@ def _pop(
 
 
 @numba.njit(cache=True)
+def _record(
+    r_ep: npt.NDArray[np.int64],
+    r_f: npt.NDArray[np.float64],
+    r_i: npt.NDArray[np.int8],
+    row: int,
+    i: int,
+    s: int,
+    source: int,
+    now: float,
+    overflow: bool,
+    at_start: bool,
+) -> None:
+    """Write stay `row`: episode `i` asks for setting `s` now (as engine._Run._record)."""
+    r_ep[row] = i
+    r_f[_REQUESTED, row] = now
+    r_f[_ARRIVE, row] = np.nan
+    r_f[_READY, row] = np.nan
+    r_f[_LEAVE, row] = np.nan
+    r_i[_SETTING, row] = s
+    r_i[_SOURCE, row] = source
+    r_i[_NEXT, row] = -1
+    r_i[_OVERFLOW, row] = overflow
+    r_i[_AT_START, row] = at_start
+
+
+@numba.njit(cache=True)
+def _grown(
+    h_time: npt.NDArray[np.float64], h_key: npt.NDArray[np.int64], h_who: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The heap's arrays, twice as long."""
+    size = h_time.size
+    t, k, w = (
+        np.empty(2 * size),
+        np.empty(2 * size, dtype=np.int64),
+        np.empty(2 * size, dtype=np.int64),
+    )
+    t[:size], k[:size], w[:size] = h_time, h_key, h_who
+    return t, k, w
+
+
+@numba.njit(cache=True)
 def _day(now: float, first_day: int, n_days: int) -> int:
     """Index of the policy day holding `now` (as interventions.Policy.day)."""
     k = int(np.floor(now)) - first_day
@@ -163,29 +204,28 @@ def _loop(
     occupied = np.zeros(_N, dtype=np.int64)
     q_head = np.full(_N, -1, dtype=np.int64)
     q_tail = np.full(_N, -1, dtype=np.int64)
-    q_next = np.full(n, -1, dtype=np.int64)
+    q_next = np.full(n, -1, dtype=np.int32)
     cap_k = np.full(_N, -1, dtype=np.int64)
     # People: resumption point, current record, record being asked for, setting, flags.
     phase = np.full(n, _DONE, dtype=np.int8)
-    cur = np.full(n, -1, dtype=np.int64)
-    nxt = np.full(n, -1, dtype=np.int64)
+    cur = np.full(n, -1, dtype=np.int32)  # rows of the stay records (< 2**31 stays)
+    nxt = np.full(n, -1, dtype=np.int32)
     where = np.zeros(n, dtype=np.int8)
     had_acute = np.zeros(n, dtype=np.bool_)
     delay = np.zeros(n)
     src = source.copy()
-    # Pending events: each person, the arrivals process and each capacity process has at
-    # most one, so n + _N + 1 entries always suffice.
-    h_cap = n + _N + 1
-    h_time = np.empty(h_cap)
-    h_key = np.empty(h_cap, dtype=np.int64)
-    h_who = np.empty(h_cap, dtype=np.int64)
+    # Pending events: at most one per person in the system and per process; the heap grows
+    # before any step that could overfill it (a person's step pushes at most four events).
+    h_time = np.empty(1024)
+    h_key = np.empty(1024, dtype=np.int64)
+    h_who = np.empty(1024, dtype=np.int64)
     hn = 0
     eid = 0
     # Records grow as needed (every event adds at most one).
     r_cap = max(record_guess, 16)
     r_ep = np.empty(r_cap, dtype=np.int64)
-    r_f = np.empty((r_cap, 4))
-    r_i = np.empty((r_cap, 5), dtype=np.int8)
+    r_f = np.empty((4, r_cap))
+    r_i = np.empty((5, r_cap), dtype=np.int8)
     nrec = 0
 
     for s in range(_N):
@@ -203,6 +243,8 @@ def _loop(
     events = 0
 
     while hn > 0:
+        if hn + 4 > h_time.size:
+            h_time, h_key, h_who = _grown(h_time, h_key, h_who)
         now = h_time[0]
         if now >= end:
             break
@@ -219,6 +261,8 @@ def _loop(
                 a_ptr += 1
                 a_resumed = False
             while a_ptr < order.size:
+                if hn + 1 > h_time.size:
+                    h_time, h_key, h_who = _grown(h_time, h_key, h_who)
                 i = order[a_ptr]
                 t = time[i]
                 if t > now:
@@ -240,6 +284,8 @@ def _loop(
             else:
                 capacity[s] = cap_value[s, k]
                 while q_head[s] >= 0 and occupied[s] < capacity[s]:
+                    if hn + 2 > h_time.size:
+                        h_time, h_key, h_who = _grown(h_time, h_key, h_who)
                     occupied[s] += 1
                     j = q_head[s]
                     q_head[s] = q_next[j]
@@ -258,10 +304,10 @@ def _loop(
             r_cap = r_cap + r_cap // 2 + 16
             r_ep2 = np.empty(r_cap, dtype=np.int64)
             r_ep2[:nrec] = r_ep[:nrec]
-            r_f2 = np.empty((r_cap, 4))
-            r_f2[:nrec] = r_f[:nrec]
-            r_i2 = np.empty((r_cap, 5), dtype=np.int8)
-            r_i2[:nrec] = r_i[:nrec]
+            r_f2 = np.empty((4, r_cap))
+            r_f2[:, :nrec] = r_f[:, :nrec]
+            r_i2 = np.empty((5, r_cap), dtype=np.int8)
+            r_i2[:, :nrec] = r_i[:, :nrec]
             r_ep, r_f, r_i = r_ep2, r_f2, r_i2
         p = phase[i]
 
@@ -279,22 +325,13 @@ def _loop(
             if not in_place[i] and overflows[s] and full:
                 s = ACUTE
                 overflow = True
-            r_ep[nrec] = i
-            r_f[nrec, _REQUESTED] = now
-            r_f[nrec, _ARRIVE] = np.nan
-            r_f[nrec, _READY] = np.nan
-            r_f[nrec, _LEAVE] = np.nan
-            r_i[nrec, _SETTING] = s
-            r_i[nrec, _SOURCE] = src[i]
-            r_i[nrec, _NEXT] = -1
-            r_i[nrec, _OVERFLOW] = overflow
-            r_i[nrec, _AT_START] = in_place[i]
+            _record(r_ep, r_f, r_i, nrec, i, s, src[i], now, overflow, in_place[i])
             cur[i] = nrec
             nrec += 1
             where[i] = s
             had_acute[i] = s == ACUTE
             if in_place[i]:
-                r_f[cur[i], _ARRIVE] = now
+                r_f[_ARRIVE, cur[i]] = now
                 phase[i] = _STAY_END
                 hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
                 eid += 1
@@ -305,7 +342,7 @@ def _loop(
         elif p in (_GRANTED, _MOVED):
             s = where[i]
             if p == _MOVED:  # the next place is granted: leave this one at the same instant
-                r_f[cur[i], _LEAVE] = now
+                r_f[_LEAVE, cur[i]] = now
                 occupied[s] -= 1
                 while q_head[s] >= 0 and occupied[s] < capacity[s]:
                     occupied[s] += 1
@@ -314,9 +351,9 @@ def _loop(
                     hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
                     eid += 1
                 cur[i] = nxt[i]
-                s = r_i[cur[i], _SETTING]
+                s = r_i[_SETTING, cur[i]]
                 where[i] = s
-            r_f[cur[i], _ARRIVE] = now
+            r_f[_ARRIVE, cur[i]] = now
             stay = los[i, s]
             if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
                 d = _day(now, first_day, n_days)
@@ -333,7 +370,7 @@ def _loop(
             s = where[i]
             c = cur[i]
             if p == _STAY_END:
-                r_f[c, _READY] = now
+                r_f[_READY, c] = now
                 if s != ACUTE or not shift_pathways:
                     dest = int(after[i, s])
                 else:
@@ -348,7 +385,7 @@ def _loop(
                         home_shift[d, loc],
                     )
                     dest = int(pathway_dest[pw])
-                r_i[c, _NEXT] = dest
+                r_i[_NEXT, c] = dest
                 forward = dest < _N and dest != ACUTE
                 if forward and s == ACUTE and assessed:
                     k = 0 if dest == REABLEMENT else (1 if dest == INTERMEDIATE_CARE else 2)
@@ -361,25 +398,16 @@ def _loop(
                         eid += 1
                         continue
             else:
-                dest = int(r_i[c, _NEXT])
+                dest = int(r_i[_NEXT, c])
                 forward = True
             if forward:  # keep this place while asking for the next one
-                r_ep[nrec] = i
-                r_f[nrec, _REQUESTED] = now
-                r_f[nrec, _ARRIVE] = np.nan
-                r_f[nrec, _READY] = np.nan
-                r_f[nrec, _LEAVE] = np.nan
-                r_i[nrec, _SETTING] = dest
-                r_i[nrec, _SOURCE] = src[i]
-                r_i[nrec, _NEXT] = -1
-                r_i[nrec, _OVERFLOW] = False
-                r_i[nrec, _AT_START] = False
+                _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, False, False)
                 nxt[i] = nrec
                 nrec += 1
                 ask = dest
                 phase[i] = _MOVED
             else:
-                r_f[c, _LEAVE] = now
+                r_f[_LEAVE, c] = now
                 occupied[s] -= 1
                 while q_head[s] >= 0 and occupied[s] < capacity[s]:
                     occupied[s] += 1
@@ -389,16 +417,7 @@ def _loop(
                     eid += 1
                 phase[i] = _DONE
                 if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
-                    r_ep[nrec] = i
-                    r_f[nrec, _REQUESTED] = now
-                    r_f[nrec, _ARRIVE] = np.nan
-                    r_f[nrec, _READY] = np.nan
-                    r_f[nrec, _LEAVE] = np.nan
-                    r_i[nrec, _SETTING] = ACUTE
-                    r_i[nrec, _SOURCE] = src[i]
-                    r_i[nrec, _NEXT] = -1
-                    r_i[nrec, _OVERFLOW] = False
-                    r_i[nrec, _AT_START] = False
+                    _record(r_ep, r_f, r_i, nrec, i, ACUTE, src[i], now, False, False)
                     cur[i] = nrec
                     nrec += 1
                     where[i] = ACUTE
@@ -436,7 +455,7 @@ def _loop(
                     q_next[q_tail[ask]] = i
                 q_tail[ask] = i
 
-    return r_ep[:nrec].copy(), r_f[:nrec].copy(), r_i[:nrec].copy(), nrec, events
+    return r_ep[:nrec], r_f[:, :nrec], r_i[:, :nrec], nrec, events
 
 
 def run_fast_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords, int]:
@@ -518,14 +537,14 @@ def run_fast_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords
     )
     records = StayRecords(
         episode=r_ep,
-        setting=r_i[:, _SETTING].copy(),
-        source=r_i[:, _SOURCE].copy(),
-        requested=r_f[:, _REQUESTED].copy(),
-        arrive=r_f[:, _ARRIVE].copy(),
-        ready=r_f[:, _READY].copy(),
-        leave=r_f[:, _LEAVE].copy(),
-        next=r_i[:, _NEXT].copy(),
-        overflow=r_i[:, _OVERFLOW].astype(bool),
-        at_start=r_i[:, _AT_START].astype(bool),
+        setting=r_i[_SETTING, :].copy(),
+        source=r_i[_SOURCE, :].copy(),
+        requested=r_f[_REQUESTED, :].copy(),
+        arrive=r_f[_ARRIVE, :].copy(),
+        ready=r_f[_READY, :].copy(),
+        leave=r_f[_LEAVE, :].copy(),
+        next=r_i[_NEXT, :].copy(),
+        overflow=r_i[_OVERFLOW, :].astype(bool),
+        at_start=r_i[_AT_START, :].astype(bool),
     )
     return records, events
