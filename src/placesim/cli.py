@@ -98,6 +98,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--max-replications", type=_positive_int, default=200)
     run.add_argument(
+        "--engine",
+        choices=("fast", "simpy"),
+        default="fast",
+        help="fast (compiled, default) or simpy (the reference); both give the same tables",
+    )
+    run.add_argument(
+        "--no-stays",
+        action="store_true",
+        help="keep measures and the daily table only, not one row per stay (for millions of "
+        "people; summary by locality, outcomes and --report need the stays)",
+    )
+    run.add_argument(
         "--report",
         action="store_true",
         help="also write report.html, a self-contained HTML report (needs placesim[plot])",
@@ -213,6 +225,8 @@ def _run(args: argparse.Namespace) -> int:
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
+    if args.report and args.no_stays:
+        raise PlacesimError("--report needs the per-stay table, which --no-stays drops")
     if args.report:
         from placesim.plots import require_matplotlib
 
@@ -224,6 +238,8 @@ def _run(args: argparse.Namespace) -> int:
         seed=args.seed,
         precision=args.precision,
         max_replications=args.max_replications,
+        engine=args.engine,
+        keep_stays=not args.no_stays,
         **_backend(args),
     )
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem

@@ -728,6 +728,7 @@ def _group_section(result: SimulationResult, by: str) -> str:
 
 def result_html(result: SimulationResult) -> str:
     """The report of one result as a self-contained HTML page (:data:`RESULT_SECTIONS`)."""
+    result.stays_table("the HTML report")
     sc = result.scenario
     lead = (
         f"{_period(sc)}, {result.replications} replication"
@@ -1010,6 +1011,8 @@ def _comparison_groups(cmp: Comparison, by: str) -> str:
 def comparison_html(comparison: Comparison) -> str:
     """The report of a comparison as a self-contained HTML page (:data:`COMPARISON_SECTIONS`)."""
     results = comparison.results
+    for r in results:
+        r.stays_table("the HTML report")
     names = [r.scenario.name for r in results]
     first = results[0]
     lead = (
