@@ -41,7 +41,8 @@ sys.path.insert(0, str(HERE))  # for simpy_baseline when run from anywhere
 
 SCENARIO = HERE.parent / "scenarios" / "rotherham_baseline.yaml"
 SIZES = {"place": None, "region": 2_650_000, "england": 57_000_000}
-"""People at each size; None keeps the place as it is (269,100 people)."""
+"""People (residents at home and in care homes) at each size; None keeps the place as it
+is (270,431: 269,100 at home and 1,331 in care homes)."""
 BASELINE_SIZES = ("place", "region")
 KEEP_STAYS = {"place": True, "region": False, "england": False}
 
