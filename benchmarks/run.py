@@ -87,6 +87,15 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _rss_mb() -> float:
+    """Resident memory now (Linux; the peak elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return _peak_rss_mb()
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _jit_warmup() -> float:
     """Compile (or load from cache) the fast engine on a short run, before any timing."""
     import placesim
@@ -116,6 +125,7 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
     )
     keep = KEEP_STAYS[size]
     figures: dict[str, Any] = {"people": people, "replications": replications}
+    base_rss = _rss_mb()  # the interpreter, numpy, pandas, numba and the compiled engine
     if workers > 1:
         start = time.perf_counter()
         placesim.simulate(scenario, replications, seed, workers=workers, progress=False)
@@ -141,6 +151,7 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
         **{key: value / n for key, value in timings.items()},
         episodes_per_s=episodes / n / wall,
         peak_rss_mb=_peak_rss_mb(),
+        base_rss_mb=base_rss,
         keep_stays=keep,
         jit_warmup_s=warmup,
     )
@@ -190,17 +201,38 @@ def _plot(results: dict[str, dict[str, Any]], path: Path) -> None:
 
     rows = sorted(results.values(), key=lambda v: v["people"])
     people = np.array([v["people"] for v in rows], dtype=float)
+    linear = people / people[-1]  # slope 1 through the largest size
     fig, (ax_t, ax_m) = plt.subplots(1, 2, figsize=(10, 4))
-    for key, label in (("wall_s", "placesim"), ("simpy_baseline_s", "SimPy baseline (engine)")):
-        if all(key in v for v in rows):
-            ax_t.loglog(people, [v[key] for v in rows], "o-", label=label)
-    ax_t.loglog(people, rows[0]["wall_s"] * people / people[0], ":", color="grey", label="linear")
+    wall = np.array([v["wall_s"] for v in rows])
+    ax_t.loglog(people, wall, "o-", label="placesim, whole replication")
+    ax_t.loglog(people, [v["engine_s"] for v in rows], "s--", label="placesim engine")
+    measured = [v for v in rows if not v.get("simpy_baseline_extrapolated", True)]
+    if measured:
+        ax_t.loglog(
+            [v["people"] for v in measured],
+            [v["simpy_baseline_s"] for v in measured],
+            "o-",
+            label="SimPy baseline engine",
+        )
+        guessed = [measured[-1], *(v for v in rows if v.get("simpy_baseline_extrapolated"))]
+        if len(guessed) > 1:
+            ax_t.loglog(
+                [v["people"] for v in guessed],
+                [v["simpy_baseline_s"] for v in guessed],
+                "o:",
+                mfc="none",
+                color="C2",
+                label="SimPy baseline, extrapolated",
+            )
+    ax_t.loglog(people, wall[-1] * linear, ":", color="grey", label="linear")
     ax_t.set(xlabel="people", ylabel="seconds per replication", title="Time")
-    ax_t.legend()
-    ax_m.loglog(people, [v["peak_rss_mb"] for v in rows], "o-", label="placesim peak RSS")
-    ax_m.loglog(people, rows[0]["peak_rss_mb"] * people / people[0], ":", color="grey")
+    ax_t.legend(fontsize=8)
+    run_mb = np.array([v["peak_rss_mb"] - v.get("base_rss_mb", 0.0) for v in rows])
+    ax_m.loglog(people, [v["peak_rss_mb"] for v in rows], "o-", label="peak RSS")
+    ax_m.loglog(people, run_mb, "s--", label="peak RSS above the loaded process")
+    ax_m.loglog(people, run_mb[-1] * linear, ":", color="grey", label="linear")
     ax_m.set(xlabel="people", ylabel="MB", title="Peak memory")
-    ax_m.legend()
+    ax_m.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
