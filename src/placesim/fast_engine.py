@@ -112,6 +112,36 @@ def _pop(
 
 
 @numba.njit(cache=True)
+def _fill(
+    s: int,
+    occupied: npt.NDArray[np.int64],
+    capacity: npt.NDArray[np.float64],
+    q_head: npt.NDArray[np.int64],
+    q_next: npt.NDArray[np.int32],
+    q_len: npt.NDArray[np.int64],
+    h_time: npt.NDArray[np.float64],
+    h_key: npt.NDArray[np.int64],
+    h_who: npt.NDArray[np.int64],
+    hn: int,
+    now: float,
+    eid: int,
+) -> tuple[int, int]:
+    """Grant places of `s` to the head of its queue while there is room (engine._Stage._fill).
+
+    Each grant is an event now; the heap must have room for ``q_len[s]`` more. Returns the
+    heap size and the next sequence number.
+    """
+    while q_head[s] >= 0 and occupied[s] < capacity[s]:
+        occupied[s] += 1
+        j = q_head[s]
+        q_head[s] = q_next[j]
+        q_len[s] -= 1
+        hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
+        eid += 1
+    return hn, eid
+
+
+@numba.njit(cache=True)
 def _record(
     r_ep: npt.NDArray[np.int64],
     r_f: npt.NDArray[np.float64],
@@ -205,6 +235,7 @@ def _loop(
     q_head = np.full(_N, -1, dtype=np.int64)
     q_tail = np.full(_N, -1, dtype=np.int64)
     q_next = np.full(n, -1, dtype=np.int32)
+    q_len = np.zeros(_N, dtype=np.int64)
     cap_k = np.full(_N, -1, dtype=np.int64)
     # People: resumption point, current record, record being asked for, setting, flags.
     phase = np.full(n, _DONE, dtype=np.int8)
@@ -283,14 +314,11 @@ def _loop(
                 k = 1
             else:
                 capacity[s] = cap_value[s, k]
-                while q_head[s] >= 0 and occupied[s] < capacity[s]:
-                    if hn + 2 > h_time.size:
-                        h_time, h_key, h_who = _grown(h_time, h_key, h_who)
-                    occupied[s] += 1
-                    j = q_head[s]
-                    q_head[s] = q_next[j]
-                    hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
-                    eid += 1
+                while hn + q_len[s] + 1 > h_time.size:
+                    h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+                hn, eid = _fill(
+                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                )
                 k += 1
             if k < cap_steps[s]:
                 at = cap_time[s, k]
@@ -343,13 +371,10 @@ def _loop(
             s = where[i]
             if p == _MOVED:  # the next place is granted: leave this one at the same instant
                 r_f[_LEAVE, cur[i]] = now
-                occupied[s] -= 1
-                while q_head[s] >= 0 and occupied[s] < capacity[s]:
-                    occupied[s] += 1
-                    j = q_head[s]
-                    q_head[s] = q_next[j]
-                    hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
-                    eid += 1
+                occupied[s] -= 1  # a release grants at most one place
+                hn, eid = _fill(
+                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                )
                 cur[i] = nxt[i]
                 s = r_i[_SETTING, cur[i]]
                 where[i] = s
@@ -408,13 +433,10 @@ def _loop(
                 phase[i] = _MOVED
             else:
                 r_f[_LEAVE, c] = now
-                occupied[s] -= 1
-                while q_head[s] >= 0 and occupied[s] < capacity[s]:
-                    occupied[s] += 1
-                    j = q_head[s]
-                    q_head[s] = q_next[j]
-                    hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
-                    eid += 1
+                occupied[s] -= 1  # a release grants at most one place
+                hn, eid = _fill(
+                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                )
                 phase[i] = _DONE
                 if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
                     _record(r_ep, r_f, r_i, nrec, i, ACUTE, src[i], now, False, False)
@@ -449,6 +471,7 @@ def _loop(
                 eid += 1
             else:
                 q_next[i] = -1
+                q_len[ask] += 1
                 if q_head[ask] < 0:
                     q_head[ask] = i
                 else:

@@ -42,6 +42,7 @@ from placesim.pathways import (
     SOURCES,
 )
 from placesim.scenario import Scenario
+from small_scenario import small_scenario
 from strategies import lengths_of_stay, scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -332,72 +333,21 @@ def test_policy_is_read_when_stays_start_and_when_acute_stays_end() -> None:
 
 # --------------------------------------------------------------------------- interventions
 
-SMALL: dict[str, Any] = {
-    "name": "small",
-    "calendar": {"start_date": "2025-04-01", "horizon_days": 90, "warmup_days": 15},
-    "population": {
-        "age_bands": ["0-64", "65+"],
-        "localities": [
-            {
-                "name": "A",
-                "partnership": "North",
-                "people": {"0-64": 6000, "65+": 1500},
-                "care_home_residents": {"65+": 400},
+SMALL: dict[str, Any] = small_scenario(
+    {
+        # Fixed stays and assessments make simultaneous events; people wait at the start.
+        "settings": {"virtual_ward": {"los": {"kind": "fixed", "days": 3}}},
+        "discharge": {
+            "readmission": {"probability": {"all": 0.15}},
+            "assessment_days": {
+                "P1": {"kind": "exponential", "mean": 1},
+                "P2": {"kind": "fixed", "days": 1},
+                "P3": {"kind": "exponential", "mean": 3},
             },
-            {"name": "B", "partnership": "South", "people": {"0-64": 6000, "65+": 1500}},
-        ],
-    },
-    "demand": {
-        "crisis_rate_per_person_year": {
-            "home": {"0-64": 0.07, "65+": 0.3},
-            "care_home": {"65+": 0.7},
         },
-    },
-    "triage": {
-        "home": {"all": {"rapid_response": 0.1, "virtual_ward": 0.05, "acute": 0.85}},
-        "care_home": {"all": {"rapid_response": 0.2, "acute": 0.8}},
-    },
-    "settings": {
-        "acute": {"capacity": 30, "los": {"kind": "lognormal", "mean": 6, "median": 3}},
-        "rapid_response": {
-            "capacity": 4,
-            "los": {"kind": "exponential", "mean": 2},
-            "when_full": "overflow_to_acute",
-            "outcomes": {"home": 0.75, "intermediate_care": 0.05, "acute": 0.2},
-        },
-        "virtual_ward": {
-            "capacity": 4,
-            "los": {"kind": "fixed", "days": 3},
-            "when_full": "overflow_to_acute",
-            "outcomes": {"home": 0.9, "acute": 0.1},
-        },
-        "intermediate_care": {
-            "capacity": 5,
-            "los": {"kind": "lognormal", "mean": 20, "cv": 0.6},
-            "outcomes": {"home": 0.6, "reablement": 0.2, "care_home": 0.1, "acute": 0.1},
-        },
-        "reablement": {
-            "capacity": 6,
-            "los": {"kind": "gamma", "mean": 14, "cv": 0.7},
-            "outcomes": {"independent": 0.6, "home_care": 0.3, "care_home": 0.05, "acute": 0.05},
-        },
-        "care_home": {"capacity": 40, "los": {"kind": "exponential", "mean": 300}},
-    },
-    "discharge": {
-        "pathways": {"all": {"P0": 0.6, "P1": 0.15, "P2": 0.1, "P3": 0.1, "death": 0.05}},
-        "readmission": {"probability": {"all": 0.15}},
-        "assessment_days": {
-            "P1": {"kind": "exponential", "mean": 1},
-            "P2": {"kind": "fixed", "days": 1},
-            "P3": {"kind": "exponential", "mean": 3},
-        },
-    },
-    "initial_state": {
-        "care_home": {"occupied": 30},
-        "acute": {"occupied": 25, "waiting": 3},
-        "intermediate_care": {"occupied": 5, "waiting": 1},
-    },
-}
+        "initial_state": {"intermediate_care": {"occupied": 5, "waiting": 1}},
+    }
+)
 """Two localities in two partnerships, two age bands, every setting, capacity tight enough
 that people queue and block; about 800 stays in 105 days."""
 

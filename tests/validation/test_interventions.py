@@ -31,6 +31,7 @@ import pytest
 
 import placesim
 from placesim.demand import generate_episodes
+from small_scenario import small_scenario
 
 Z = 4.0  # standard errors allowed
 SEED = 20250401
@@ -38,74 +39,31 @@ START = dt.date(2025, 4, 1)
 HORIZON = 120
 GO_LIVE = "2025-06-01"  # inside the reporting window [0, 120)
 
-BASE: dict[str, Any] = {
-    "name": "interventions",
-    "calendar": {
-        "start_date": START.isoformat(),
-        "horizon_days": HORIZON,
-        "warmup_days": 20,
-        "replications": 2,
-        "seed": 7,
-    },
-    "population": {
-        "age_bands": ["0-64", "65+"],
-        "localities": [
-            {
-                "name": "A",
-                "partnership": "North",
-                "people": {"0-64": 8000, "65+": 2000},
-                "care_home_residents": {"65+": 600},
-            },
-            {"name": "B", "partnership": "South", "people": {"0-64": 8000, "65+": 2000}},
-        ],
-    },
-    "demand": {
-        "crisis_rate_per_person_year": {
-            "home": {"0-64": 0.07, "65+": 0.3},
-            "care_home": {"65+": 0.7},
+BASE: dict[str, Any] = small_scenario(
+    {
+        "name": "interventions",
+        "population": {
+            "annual_growth": None,
+            "localities": [
+                {
+                    "name": "A",
+                    "partnership": "North",
+                    "people": {"0-64": 8000, "65+": 2000},
+                    "care_home_residents": {"65+": 600},
+                },
+                {"name": "B", "partnership": "South", "people": {"0-64": 8000, "65+": 2000}},
+            ],
         },
-    },
-    "triage": {
-        "home": {"all": {"rapid_response": 0.1, "virtual_ward": 0.05, "acute": 0.85}},
-        "care_home": {"all": {"rapid_response": 0.2, "acute": 0.8}},
-    },
-    "settings": {
-        "acute": {"capacity": 40, "los": {"kind": "lognormal", "mean": 6, "median": 3}},
-        "rapid_response": {
-            "capacity": 5,
-            "los": {"kind": "exponential", "mean": 2},
-            "when_full": "overflow_to_acute",
-            "outcomes": {"home": 0.75, "intermediate_care": 0.05, "acute": 0.2},
+        "demand": {"seasonality": None},
+        "discharge": {
+            "assessment_days": {
+                "P1": {"kind": "exponential", "mean": 1},
+                "P2": {"kind": "exponential", "mean": 2},
+                "P3": {"kind": "exponential", "mean": 3},
+            }
         },
-        "virtual_ward": {
-            "capacity": 5,
-            "los": {"kind": "exponential", "mean": 5},
-            "when_full": "overflow_to_acute",
-            "outcomes": {"home": 0.9, "acute": 0.1},
-        },
-        "intermediate_care": {
-            "capacity": 6,
-            "los": {"kind": "lognormal", "mean": 20, "cv": 0.6},
-            "outcomes": {"home": 0.6, "reablement": 0.2, "care_home": 0.1, "acute": 0.1},
-        },
-        "reablement": {
-            "capacity": 8,
-            "los": {"kind": "gamma", "mean": 14, "cv": 0.7},
-            "outcomes": {"independent": 0.6, "home_care": 0.3, "care_home": 0.05, "acute": 0.05},
-        },
-        "care_home": {"capacity": 60, "los": {"kind": "exponential", "mean": 400}},
-    },
-    "discharge": {
-        "pathways": {"all": {"P0": 0.7, "P1": 0.15, "P2": 0.06, "P3": 0.04, "death": 0.05}},
-        "readmission": {"probability": {"all": 0.1}},
-        "assessment_days": {
-            "P1": {"kind": "exponential", "mean": 1},
-            "P2": {"kind": "exponential", "mean": 2},
-            "P3": {"kind": "exponential", "mean": 3},
-        },
-    },
-    "initial_state": {"care_home": {"occupied": 40}, "acute": {"occupied": 30, "waiting": 2}},
-}
+    }
+)
 """Two localities (A in North, B in South), two age bands, every setting; runs in ~0.1 s."""
 
 
