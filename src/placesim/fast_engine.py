@@ -226,7 +226,9 @@ def _loop(
     pathway_probs: npt.NDArray[np.float64],
     pathway_dest: npt.NDArray[np.int64],
     record_guess: int,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8], int, int]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8], int]:
+    """The replication's event loop: episode, float and integer columns of the stays (as
+    views of the record arrays), and the number of events processed."""
     n = time.size
     n_days = acute_los_factor.shape[0]
     # Stages: capacity, places taken, FIFO queue as a linked list through q_next.
@@ -243,7 +245,7 @@ def _loop(
     nxt = np.full(n, -1, dtype=np.int32)
     where = np.zeros(n, dtype=np.int8)
     had_acute = np.zeros(n, dtype=np.bool_)
-    delay = np.zeros(n)
+    delay = np.zeros(n)  # a child's wait before its journey starts (readmission delay)
     src = source.copy()
     # Pending events: at most one per person in the system and per process; the heap grows
     # before any step that could overfill it (a person's step pushes at most four events).
@@ -478,7 +480,7 @@ def _loop(
                     q_next[q_tail[ask]] = i
                 q_tail[ask] = i
 
-    return r_ep[:nrec], r_f[:, :nrec], r_i[:, :nrec], nrec, events
+    return r_ep[:nrec], r_f[:, :nrec], r_i[:, :nrec], events
 
 
 def run_fast_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords, int]:
@@ -521,7 +523,7 @@ def run_fast_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords
 
     starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < end) & (ep.entry >= 0))
     order = starters[np.argsort(ep.time[starters], kind="stable")].astype(np.int64)
-    r_ep, r_f, r_i, _, events = _loop(
+    r_ep, r_f, r_i, events = _loop(
         ep.time,
         ep.source,
         ep.locality,
