@@ -25,6 +25,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from placesim.fields import Date
+
 if TYPE_CHECKING:
     from placesim.scenario import Scenario
 
@@ -56,8 +58,8 @@ class _Lever(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str | None = Field(default=None, description="A label for reports.")
-    start: dt.date = Field(description="First day the lever acts (its go-live date).")
-    end: dt.date | None = Field(default=None, description="Last day it acts (default: to the end).")
+    start: Date = Field(description="First day the lever acts (its go-live date).")
+    end: Date | None = Field(default=None, description="Last day it acts (default: to the end).")
     ramp_up_days: float = Field(
         default=0.0,
         ge=0.0,
@@ -126,7 +128,7 @@ class Phase(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    start: dt.date = Field(description="Go-live date of this phase's localities.")
+    start: Date = Field(description="Go-live date of this phase's localities.")
     localities: list[str] | None = Field(
         default=None, description="Localities that go live (or give partnerships)."
     )

@@ -11,10 +11,17 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from placesim.distributions import Distribution
 from placesim.errors import ScenarioError
+from placesim.fields import Date
 from placesim.inheritance import resolve_extends
 from placesim.interventions import Intervention
 from placesim.validation import check_scenario, describe_validation_error
@@ -62,7 +69,7 @@ _LAST_DATE = dt.date(2262, 4, 10)
 class Calendar(_Model):
     """When the simulation runs and how often it is repeated."""
 
-    start_date: dt.date = Field(description="First day of the reporting window.")
+    start_date: Date = Field(description="First day of the reporting window.")
     horizon_days: int = Field(
         gt=0, le=36_600, description="Length of the reporting window, in days."
     )
@@ -196,7 +203,7 @@ class Triage(_Model):
 class CapacityChange(_Model):
     """A dated change of capacity; a drop takes effect as people leave (nobody is evicted)."""
 
-    date: dt.date = Field(description="The day the new capacity applies from (00:00).")
+    date: Date = Field(description="The day the new capacity applies from (00:00).")
     capacity: int = Field(ge=0, description="Places from this date on.")
 
 
