@@ -32,13 +32,9 @@ from placesim.demand import Episodes
 from placesim.interventions import capacity_schedule
 from placesim.pathways import (
     ACUTE,
-    CARE_HOME,
-    HOME,
-    HOME_CARE,
-    INDEPENDENT,
-    INTERMEDIATE_CARE,
+    ASSESSED_DESTINATIONS,
+    HOME_ENDS,
     RAPID_RESPONSE,
-    REABLEMENT,
     VIRTUAL_WARD,
 )
 from placesim.scenario import SETTINGS, Scenario
@@ -46,8 +42,6 @@ from placesim.scenario import SETTINGS, Scenario
 __all__ = ["run_baseline"]
 
 UNLIMITED = 10**9
-ASSESSED = (REABLEMENT, INTERMEDIATE_CARE, CARE_HOME)  # P1, P2, P3
-HOME_ENDS = (HOME, INDEPENDENT, HOME_CARE)
 
 
 def run_baseline(scenario: Scenario, episodes: Episodes) -> int:
@@ -118,7 +112,7 @@ def run_baseline(scenario: Scenario, episodes: Episodes) -> int:
             if dest in resources and dest != ACUTE:
                 # Blocking after service: keep this place until the next one is granted.
                 if s == ACUTE and assessed:
-                    days = float(episodes.assessment[i, ASSESSED.index(dest)])
+                    days = float(episodes.assessment[i, ASSESSED_DESTINATIONS.index(dest)])
                     if days > 0.0:
                         yield env.timeout(days)
                 next_req = resources[dest].request()

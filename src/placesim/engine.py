@@ -29,14 +29,11 @@ from placesim.demand import Episodes
 from placesim.interventions import capacity_schedule, compile_policy, shift_pathway
 from placesim.pathways import (
     ACUTE,
-    CARE_HOME,
-    HOME,
-    HOME_CARE,
-    INDEPENDENT,
+    ASSESSED_DESTINATIONS,
+    HOME_ENDS,
     INTERMEDIATE_CARE,
     PATHWAY_DESTINATION,
     RAPID_RESPONSE,
-    REABLEMENT,
     SOURCES,
     VIRTUAL_WARD,
     outcome_table,
@@ -47,8 +44,6 @@ __all__ = ["StayRecords", "run_engine"]
 
 _ESCALATION = SOURCES.index("escalation")
 _READMISSION = SOURCES.index("readmission")
-_HOME_ENDS = (HOME, INDEPENDENT, HOME_CARE)
-_ASSESSED = (REABLEMENT, INTERMEDIATE_CARE, CARE_HOME)  # P1, P2, P3: demand.ASSESSED_PATHWAYS
 _N_SETTINGS = len(SETTINGS)
 
 
@@ -213,7 +208,7 @@ class _Run:
 
     def _assessment(self, i: int, dest: int) -> float:
         """Days of assessment in hospital before asking for the next service."""
-        days: float = self.assessment[i][_ASSESSED.index(dest)]
+        days: float = self.assessment[i][ASSESSED_DESTINATIONS.index(dest)]
         if self.policy.active:
             day = self.policy.day(self.env.now)
             days *= float(self.policy.assessment_factor[day, self.ep.locality[i]])
@@ -267,7 +262,7 @@ class _Run:
                     had_acute = True
                     continue
                 self._start_child(i, _ESCALATION, 0.0)
-            elif dest in _HOME_ENDS and had_acute and self.ep.readmit[i]:
+            elif dest in HOME_ENDS and had_acute and self.ep.readmit[i]:
                 self._start_child(i, _READMISSION, float(self.ep.readmit_delay[i]))
             return
 

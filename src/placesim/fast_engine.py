@@ -27,13 +27,12 @@ from placesim.interventions import _p3_moves, capacity_schedule, compile_policy
 from placesim.interventions import pathway_after_moves as _pathway_after_moves
 from placesim.pathways import (
     ACUTE,
-    HOME,
-    HOME_CARE,
-    INDEPENDENT,
+    ASSESSED_DESTINATIONS,
+    DESTINATIONS,
+    HOME_ENDS,
     INTERMEDIATE_CARE,
     PATHWAY_DESTINATION,
     RAPID_RESPONSE,
-    REABLEMENT,
     SOURCES,
     VIRTUAL_WARD,
     outcome_table,
@@ -225,6 +224,7 @@ def _loop(
     home_shift: npt.NDArray[np.float64],
     pathway_probs: npt.NDArray[np.float64],
     pathway_dest: npt.NDArray[np.int64],
+    assessed_column: npt.NDArray[np.int64],
     record_guess: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8], int]:
     """The replication's event loop: episode, float and integer columns of the stays (as
@@ -415,8 +415,7 @@ def _loop(
                 r_i[_NEXT, c] = dest
                 forward = dest < _N and dest != ACUTE
                 if forward and s == ACUTE and assessed:
-                    k = 0 if dest == REABLEMENT else (1 if dest == INTERMEDIATE_CARE else 2)
-                    days = assessment[i, k]
+                    days = assessment[i, assessed_column[dest]]
                     if policy_active:
                         days *= assessment_factor[_day(now, first_day, n_days), locality[i]]
                     if days > 0.0:
@@ -455,7 +454,7 @@ def _loop(
                     if dest == ACUTE:
                         wait = 0.0
                         kind = _ESCALATION
-                    elif (dest in (HOME, INDEPENDENT, HOME_CARE)) and had_acute[i] and readmit[i]:
+                    elif dest in HOME_ENDS and had_acute[i] and readmit[i]:
                         wait = readmit_delay[i]
                         kind = _READMISSION
                     if wait >= 0.0 and c >= 0:
@@ -521,6 +520,8 @@ def run_fast_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords
     else:
         pathway_probs = np.zeros((len(scenario.age_bands), 5))
 
+    assessed_column = np.full(len(DESTINATIONS), -1, dtype=np.int64)
+    assessed_column[list(ASSESSED_DESTINATIONS)] = np.arange(len(ASSESSED_DESTINATIONS))
     starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < end) & (ep.entry >= 0))
     order = starters[np.argsort(ep.time[starters], kind="stable")].astype(np.int64)
     r_ep, r_f, r_i, events = _loop(
@@ -558,6 +559,7 @@ def run_fast_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords
         np.ascontiguousarray(policy.home_shift, dtype=float),
         np.ascontiguousarray(pathway_probs, dtype=float),
         PATHWAY_DESTINATION.astype(np.int64),
+        assessed_column,
         int(order.size * 1.3) + 64,
     )
     records = StayRecords(

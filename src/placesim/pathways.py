@@ -14,11 +14,13 @@ from placesim.scenario import SETTINGS, Scenario, band_value
 
 __all__ = [
     "ACUTE",
+    "ASSESSED_DESTINATIONS",
     "CARE_HOME",
     "DEATH",
     "DESTINATIONS",
     "HOME",
     "HOME_CARE",
+    "HOME_ENDS",
     "INDEPENDENT",
     "INTERMEDIATE_CARE",
     "LEFT",
@@ -45,6 +47,10 @@ DESTINATIONS: tuple[str, ...] = (
 )
 """Where a stay leads: a setting (codes 0-5) or out of the modelled services (6-10).
 ``left`` ends a care-home placement (death or a move the model does not follow)."""
+HOME_ENDS = (HOME, INDEPENDENT, HOME_CARE)
+"""Ends of a journey at home, after which a readmission may follow."""
+ASSESSED_DESTINATIONS = (REABLEMENT, INTERMEDIATE_CARE, CARE_HOME)
+"""Where P1, P2 and P3 lead: the columns of ``Episodes.assessment``, in that order."""
 
 PATHWAYS: tuple[str, ...] = ("P0", "P1", "P2", "P3", "death")
 PATHWAY_DESTINATION = np.array([DESTINATIONS.index(PATHWAY_ROUTES[p]) for p in PATHWAYS])
