@@ -143,7 +143,6 @@ class _Chunk:
     parents: npt.NDArray[np.int64] | None = None  # indices of parents in the previous chunk
     parent_chunk: int = -1
     offset: int = 0
-    offset_end: int = 0
 
 
 class _Draws:
@@ -632,7 +631,6 @@ def _concatenate(
     for c in chunks:
         c.offset = offset
         offset += c.time.size
-        c.offset_end = offset
     child = np.full(offset, -1, dtype=np.int64)
     for c in chunks:
         if c.parents is not None:
@@ -657,9 +655,10 @@ def _concatenate(
             setattr(c, name, None)
         return cat(parts, dtype)
 
+    sizes = [c.time.size for c in chunks]
     return Episodes(
+        source=np.repeat(np.array([c.source for c in chunks], dtype=np.int8), sizes),
         time=field("time", float),
-        source=cat([np.full(c.offset_end - c.offset, c.source, np.int8) for c in chunks], np.int8),
         locality=field("locality", np.int32),
         age_band=field("age_band", np.int32),
         residence=field("residence", np.int8),
