@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from placesim.demand import generate_episodes
-from placesim.engine import run_engine
+from placesim.demand import Episodes, generate_episodes
+from placesim.engine import StayRecords, run_engine
 from placesim.errors import PlacesimError
 from placesim.fast_engine import run_fast_engine
 from placesim.load import load_warnings
@@ -211,8 +211,23 @@ def _give_back_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
-ENGINES: tuple[str, ...] = ("fast", "simpy")
+def _simpy_engine(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords, int]:
+    return run_engine(scenario, episodes), -1  # SimPy does not count its events
+
+
+_ENGINES: dict[str, Callable[[Scenario, Episodes], tuple[StayRecords, int]]] = {
+    "fast": run_fast_engine,
+    "simpy": _simpy_engine,
+}
+ENGINES: tuple[str, ...] = tuple(_ENGINES)
 """The engines: ``fast`` (compiled, the default) and ``simpy`` (the reference)."""
+
+
+def _engine(name: str) -> Callable[[Scenario, Episodes], tuple[StayRecords, int]]:
+    """The engine called `name`, or an error that names the engines there are."""
+    if name not in _ENGINES:
+        raise PlacesimError(f"engine: {name!r} is not allowed: must be one of {ENGINES}")
+    return _ENGINES[name]
 
 
 def run_replication(
@@ -234,12 +249,7 @@ def run_replication(
     episodes = generate_episodes(scenario, replication, seed)
     _give_back_memory()
     t1 = time.perf_counter()
-    if engine == "fast":
-        records, events = run_fast_engine(scenario, episodes)
-    elif engine == "simpy":
-        records, events = run_engine(scenario, episodes), -1
-    else:
-        raise PlacesimError(f"engine: {engine!r} is not allowed: must be one of {ENGINES}")
+    records, events = _engine(engine)(scenario, episodes)
     t2 = time.perf_counter()
     day = daily_table(scenario, records, replication)
     measures = replication_measures(scenario, episodes, records, day, replication)
@@ -320,8 +330,7 @@ def simulate(
         raise PlacesimError(f"seed: {root} is not allowed: must be >= 0")
     if workers < 1:
         raise PlacesimError(f"workers: {workers} is not allowed: must be >= 1")
-    if engine not in ENGINES:
-        raise PlacesimError(f"engine: {engine!r} is not allowed: must be one of {ENGINES}")
+    _engine(engine)  # a bad name fails here, before any replication starts
     if precision is not None and not 0.0 < precision < 1.0:
         raise PlacesimError(f"precision: {precision} is not allowed: must be between 0 and 1")
     if precision is not None:
