@@ -101,7 +101,7 @@ def _rss_mb() -> float:
 def _jit_warmup() -> float:
     """Compile (or load from cache) the fast engine on a short run, before any timing."""
     import placesim
-    from placesim.experiment import run_replication
+    from placesim.experiments import run_replication
 
     raw = yaml.safe_load(SCENARIO.read_text())
     raw["calendar"].update(horizon_days=7, warmup_days=0)
@@ -116,8 +116,9 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
 
     import placesim
     from placesim.demand import generate_episodes
-    from placesim.experiment import run_replication
-    from placesim.fast_engine import run_fast_engine
+    from placesim.engine import run_kernel
+    from placesim.experiments import run_replication
+    from placesim.plan import compile_plan
 
     warmup = _jit_warmup()
     scenario = scaled_scenario(SIZES[size])
@@ -158,9 +159,10 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
         jit_warmup_s=warmup,
     )
     if size in BASELINE_SIZES:
-        ep = generate_episodes(scenario, 0, seed)
+        plan = compile_plan(scenario)
+        ep = generate_episodes(plan, 0, seed)
         start = time.perf_counter()
-        run_fast_engine(scenario, ep)
+        run_kernel(plan, ep)
         engine_s = time.perf_counter() - start
         start = time.perf_counter()
         run_baseline(scenario, ep)

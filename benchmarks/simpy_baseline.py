@@ -5,9 +5,9 @@ way a modeller would write it with SimPy and nothing else: one process per patie
 ``simpy.Resource`` per setting, explicit requests held while asking for the next setting
 (blocking after service), and each stay appended to plain Python lists.
 
-It runs the same pre-sampled episodes as :func:`placesim.engine.run_engine` (entry settings,
-lengths of stay, onward destinations, assessment days, overflow, escalations, readmissions,
-initial occupants), with these differences:
+It runs the same pre-sampled episodes as :func:`placesim.engine.run_reference_engine`
+(entry settings, lengths of stay, onward destinations, assessment days, overflow,
+escalations, readmissions, initial occupants), with these differences:
 
 - No policy: interventions are ignored (no length-of-stay or assessment factors, no pathway
   shifts); an acute stay leads to the destination drawn in ``episodes.after``.
@@ -29,8 +29,8 @@ import numpy as np
 import simpy
 
 from placesim.demand import Episodes
-from placesim.interventions import capacity_schedule
-from placesim.pathways import (
+from placesim.plan import capacity_schedule
+from placesim.plan.pathways import (
     ACUTE,
     ASSESSED_DESTINATIONS,
     HOME_ENDS,

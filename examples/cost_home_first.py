@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 import placesim
-from placesim.outcomes import OUTCOMES, replication_outcomes
-from placesim.results import t_interval
+from placesim.measures import OUTCOMES, replication_outcomes, t_interval
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -36,7 +35,7 @@ P21_COSTS = {
 def _outcomes(scenario: placesim.Scenario, replications: int, seed: int) -> pd.DataFrame:
     priced = placesim.override(scenario, {"costs": P21_COSTS})
     result = placesim.simulate(priced, replications=replications, seed=seed)
-    table = replication_outcomes(result.scenario, result.stays)
+    table = replication_outcomes(result.plan, result.stays)
     return table.set_index(["outcome", "replication"]).sort_index()
 
 

@@ -2,7 +2,7 @@
 
 Sizes the intermediate-care beds of scenarios/winter_2026_27.yaml (or the scenario given
 with --scenario, such as scenarios/rotherham_baseline.yaml for the whole year) with
-`placesim.sizing.size`, the engine of `placesim size`: the smallest capacity whose
+`placesim.size`, the engine of `placesim size`: the smallest capacity whose
 capacity gap (people in beds plus people waiting for one, at 90% target occupancy, on 95%
 of days, minus the beds) is at most 0, with 95% confidence. Every capacity tried runs on
 the same seed, and the answer is compared with the beds the scenario has.
@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 import placesim
-from placesim.sizing import size
+from placesim.experiments.size import size
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "winter_2026_27.yaml"
 

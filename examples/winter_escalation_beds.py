@@ -1,6 +1,6 @@
 """Are winter 2026/27's acute escalation beds enough, week by week?
 
-Runs scenarios/winter_2026_27.yaml with acute beds unlimited (`placesim.sizing.weekly_need`,
+Runs scenarios/winter_2026_27.yaml with acute beds unlimited (`placesim.weekly_need`,
 the engine of `placesim size --weekly`), so that the census is the demand the hospital must
 meet, and prints for each week the beds needed to keep people in beds plus people waiting
 for one within the 92% target occupancy on 95% of days, with its 95% CI, against the beds
@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 import placesim
-from placesim.sizing import weekly_need
+from placesim.experiments.size import weekly_need
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "winter_2026_27.yaml"
 

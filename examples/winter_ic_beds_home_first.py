@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats
 
 import placesim
-from placesim.interventions import HomeFirst
+from placesim import HomeFirst
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "winter_2026_27.yaml"
 

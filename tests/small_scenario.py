@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from placesim.inheritance import merge_scenario_data
+from placesim.scenario.extends import merge_scenario_data
 
 SMALL: dict[str, Any] = {
     "name": "small",

@@ -16,8 +16,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from placesim.routes import OUTCOME_ROUTES, PATHWAY_ROUTES
 from placesim.scenario import SETTINGS
+from placesim.scenario.routes import OUTCOME_ROUTES, PATHWAY_ROUTES
 
 FRONT_DOOR = ("rapid_response", "virtual_ward", "acute")
 

@@ -7,8 +7,8 @@
   ``type``) list their members. Defaults the schema cannot show (a ``default_factory``) are
   read from the pydantic models themselves.
 - ``reference/measures.md``: the measures (names and units from
-  ``placesim.results.MEASURES``, definitions from the table in ``docs/model.md``) and the
-  outcomes (``placesim.outcomes.OUTCOMES``). A measure missing from docs/model.md's table,
+  ``placesim.MEASURES``, definitions from the table in ``docs/model.md``) and the
+  outcomes (``placesim.OUTCOMES``). A measure missing from docs/model.md's table,
   or a row there that is not a measure, is a warning, so ``mkdocs build --strict`` fails.
 
 Pages of docs/ that the nav in mkdocs.yml does not list (a new page another change adds)
@@ -35,7 +35,7 @@ UNION_TITLES = {
         "Length-of-stay distributions",
         "A distribution is a mapping whose `kind` says which family it is; the other keys "
         "depend on the family. Each has a theoretical mean and variance "
-        "(`placesim.distributions`).",
+        "(`placesim.scenario.distributions`).",
     ),
     "type": (
         "Interventions",
@@ -463,30 +463,27 @@ def _model_md_measures(model_md: Path) -> dict[str, str]:
 
 
 def measures_reference(model_md: Path) -> str:
-    from placesim.outcomes import OUTCOMES
-    from placesim.results import GROUP_MEASURES, MEASURES
+    from placesim.measures import GROUP_MEASURES, MEASURES, OUTCOMES
 
     definitions = _model_md_measures(model_md)
     for name in MEASURES:
         if name not in definitions:
             log.warning(
-                "measure %r (placesim.results.MEASURES) has no row in docs/model.md's "
-                "Measures table",
+                "measure %r (placesim.MEASURES) has no row in docs/model.md's Measures table",
                 name,
             )
     for name in definitions:
         if name not in MEASURES:
             log.warning(
-                "docs/model.md's Measures table has %r, which is not a measure "
-                "(placesim.results.MEASURES)",
+                "docs/model.md's Measures table has %r, which is not a measure (placesim.MEASURES)",
                 name,
             )
     out = [
         "# Measures and outcomes",
         "",
         "Generated when the documentation is built: names and units from "
-        "`placesim.results.MEASURES`, definitions from [the model](../model.md#measures), "
-        "outcomes from `placesim.outcomes.OUTCOMES`.",
+        "`placesim.MEASURES`, definitions from [the model](../model.md#measures), "
+        "outcomes from `placesim.OUTCOMES`.",
         "",
         "## Measures",
         "",
@@ -494,7 +491,7 @@ def measures_reference(model_md: Path) -> str:
         "`[0, horizon_days)`, then summarised as the mean and a Student-t 95% confidence "
         "interval over replications (`res.summary()`; per replication in `res.measures`). "
         '*By locality* marks the measures `res.summary(by="locality")` and '
-        '`by="partnership"` split (`placesim.results.GROUP_MEASURES`).',
+        '`by="partnership"` split (`placesim.GROUP_MEASURES`).',
         "",
         "| measure | unit | by locality | definition |",
         "|---|---|---|---|",

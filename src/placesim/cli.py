@@ -219,19 +219,20 @@ def _warn(lines: Sequence[str]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from placesim.experiment import simulate
-    from placesim.load import load_warnings
-    from placesim.report import format_summary, write_results
+    from placesim.experiments import simulate
+    from placesim.measures import load_warnings
+    from placesim.plan import compile_plan
+    from placesim.reporting import format_summary, write_results
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
     if args.report and args.no_stays:
         raise PlacesimError("--report needs the per-stay table, which --no-stays drops")
     if args.report:
-        from placesim.plots import require_matplotlib
+        from placesim.reporting.plots import require_matplotlib
 
         require_matplotlib()
-    _warn(load_warnings(scenario))
+    _warn(load_warnings(compile_plan(scenario)))
     result = simulate(
         scenario,
         replications=args.replications,
@@ -245,13 +246,13 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
     written = write_results(result, out, fmt=args.format, scenario_path=args.file)
     if args.report:
-        from placesim.html_report import write_report
+        from placesim.reporting.html import write_report
 
         written.append(write_report(result, out / "report.html"))
     if not args.quiet:
         print(format_summary(result))
     if result.precision_met is not None:
-        from placesim.experiment import imprecise_measures
+        from placesim.experiments.simulate import imprecise_measures
 
         if result.precision_met:
             print(f"precision {args.precision:.0%} reached with {result.replications} replications")
@@ -266,15 +267,15 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from placesim.comparison import compare
-    from placesim.report import write_table
+    from placesim.experiments import compare
+    from placesim.reporting import write_table
     from placesim.scenario import load_scenario
 
     if len(args.files) < 2:
         raise PlacesimError(f"files: {len(args.files)} given: compare needs at least two")
     scenarios = [load_scenario(path) for path in args.files]
     if args.report:
-        from placesim.plots import require_matplotlib
+        from placesim.reporting.plots import require_matplotlib
 
         require_matplotlib()
     result = compare(*scenarios, replications=args.replications, seed=args.seed, **_backend(args))
@@ -289,15 +290,15 @@ def _compare(args: argparse.Namespace) -> int:
     print("\n".join(f"  {line}" for line in lines) if lines else "  none")
     print(f"wrote {path}")
     if args.report:
-        from placesim.html_report import write_comparison_report
+        from placesim.reporting.html import write_comparison_report
 
         print(f"wrote {write_comparison_report(result, out / 'report.html')}")
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    from placesim.html_report import write_report
-    from placesim.report import read_results
+    from placesim.reporting import read_results
+    from placesim.reporting.html import write_report
 
     result = read_results(args.out_dir)
     target = args.out if args.out is not None else args.out_dir / "report.html"
@@ -306,8 +307,8 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from placesim.experiments.sweep import parse_values, sweep
     from placesim.scenario import load_scenario
-    from placesim.sweep import parse_values, sweep
 
     grid: dict[str, list[Any]] = {}
     for axis in args.axes:
@@ -327,11 +328,11 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _size(args: argparse.Namespace) -> int:
+    from placesim.experiments.size import size
     from placesim.scenario import load_scenario
-    from placesim.sizing import size
 
     if args.weekly:
-        from placesim.sizing import weekly_need
+        from placesim.experiments.size import weekly_need
 
         table = weekly_need(
             load_scenario(args.file),
@@ -363,8 +364,8 @@ def _size(args: argparse.Namespace) -> int:
 
 
 def _warmup(args: argparse.Namespace) -> int:
+    from placesim.experiments.warmup import suggest_warmup
     from placesim.scenario import load_scenario
-    from placesim.warmup import suggest_warmup
 
     scenario = load_scenario(args.file)
     advice = suggest_warmup(
@@ -399,8 +400,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from placesim.diff import diff_scenarios
-    from placesim.scenario import load_scenario
+    from placesim.scenario import diff_scenarios, load_scenario
 
     lines = diff_scenarios(load_scenario(args.a), load_scenario(args.b))
     print("\n".join(lines) if lines else "no differences")

@@ -30,10 +30,9 @@ from hypothesis import strategies as st
 
 import placesim
 from placesim.demand import Episodes, generate_episodes
-from placesim.engine import StayRecords, run_engine
-from placesim.fast_engine import run_fast_engine
-from placesim.interventions import compile_policy
-from placesim.pathways import (
+from placesim.engine import StayRecords, run_kernel, run_reference_engine
+from placesim.plan import compile_plan, compile_policy
+from placesim.plan.pathways import (
     ACUTE,
     HOME,
     INDEPENDENT,
@@ -108,8 +107,9 @@ def assert_same_stays(reference: StayRecords, fast: StayRecords) -> None:
 
 def run_both(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords, StayRecords]:
     """Both engines on the same episodes; asserts they agree and returns both."""
-    reference = run_engine(scenario, episodes)
-    fast, events = run_fast_engine(scenario, episodes)
+    plan = compile_plan(scenario)
+    reference = run_reference_engine(plan, episodes)
+    fast, events = run_kernel(plan, episodes)
     assert_same_stays(reference, fast)
     assert events >= fast.size, "every stay is recorded while handling an event"
     return reference, fast
@@ -117,7 +117,7 @@ def run_both(scenario: Scenario, episodes: Episodes) -> tuple[StayRecords, StayR
 
 def agree_scenario(sc: Scenario, replication: int = 0, seed: int = 1) -> StayRecords:
     """Run both engines on one replication of `sc`, check they agree, return the stays."""
-    reference, _ = run_both(sc, generate_episodes(sc, replication, seed))
+    reference, _ = run_both(sc, generate_episodes(compile_plan(sc), replication, seed))
     return reference
 
 
@@ -189,7 +189,7 @@ def test_fifo_queue_with_fixed_stays_follows_the_lindley_recursion(capacity: int
     data["referrals"] = [{"name": "r", "setting": "acute", "rate_per_day": 1.5 * capacity}]
     horizon = float(data["calendar"]["horizon_days"])
     sc = placesim.parse_scenario(data)
-    ep = generate_episodes(sc, 0, 7)
+    ep = generate_episodes(compile_plan(sc), 0, 7)
     stays, _ = run_both(sc, ep)
 
     due = np.flatnonzero(np.isfinite(ep.time) & (ep.time < horizon) & (ep.entry >= 0))
@@ -440,7 +440,8 @@ def test_engines_agree_with_interventions(name: str) -> None:
 def test_the_helper_sees_a_difference() -> None:
     """assert_same_stays fails on a moved time, a changed code and a missing row."""
     sc = placesim.parse_scenario(SMALL)
-    records = run_engine(sc, generate_episodes(sc, 0, 1))
+    plan = compile_plan(sc)
+    records = run_reference_engine(plan, generate_episodes(plan, 0, 1))
     assert records.size > 10
     assert_same_stays(records, records)
 

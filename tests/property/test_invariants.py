@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 import placesim
 from placesim.demand import generate_episodes
-from placesim.pathways import SOURCES
+from placesim.plan import compile_plan
+from placesim.plan.pathways import SOURCES
 from placesim.scenario import SETTINGS
 from strategies import scenarios
 
@@ -101,7 +102,7 @@ def test_everyone_who_arrives_is_accounted_for(data: dict[str, Any], seed: int) 
     horizon = float(sc.calendar.horizon_days)
     setting_codes = {name: i for i, name in enumerate(SETTINGS)}
     for r in range(REPLICATIONS):
-        ep = generate_episodes(sc, r, seed)
+        ep = generate_episodes(compile_plan(sc), r, seed)
         stays = res.stays[res.stays["replication"] == r]
         first = stays.groupby("episode", sort=False).head(1).set_index("episode")
         last = stays.groupby("episode", sort=False).tail(1).set_index("episode")

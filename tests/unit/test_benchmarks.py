@@ -22,6 +22,7 @@ import yaml
 
 import placesim
 from placesim.demand import generate_episodes
+from placesim.plan import compile_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = ROOT / "benchmarks"
@@ -101,7 +102,7 @@ def test_benchmark_runs_at_place_size(tmp_path: Path) -> None:
     # Place size is the default scenario as shipped.
     sc = placesim.load_scenario(ROOT / "scenarios" / "rotherham_baseline.yaml")
     assert place["people"] == _people(sc)
-    assert place["episodes"] == generate_episodes(sc, 0, 1).size
+    assert place["episodes"] == generate_episodes(compile_plan(sc), 0, 1).size
     assert place["wall_s"] == pytest.approx(
         place["demand_s"] + place["engine_s"] + place["measures_s"]
     )

@@ -10,7 +10,8 @@ import pytest
 
 import placesim
 from placesim.demand import generate_episodes
-from placesim.pathways import SOURCES
+from placesim.plan import compile_plan
+from placesim.plan.pathways import SOURCES
 
 CRISIS = SOURCES.index("crisis")
 
@@ -32,7 +33,7 @@ def _referral_only(rate: float, **extra: Any) -> dict[str, Any]:
 
 def test_arrival_count_is_poisson_with_the_rate() -> None:
     sc = placesim.parse_scenario(_referral_only(3.0))
-    counts = np.array([generate_episodes(sc, r, 11).size for r in range(200)])
+    counts = np.array([generate_episodes(compile_plan(sc), r, 11).size for r in range(200)])
     expected = 3.0 * 364
     se = np.sqrt(expected / counts.size)
     assert abs(counts.mean() - expected) <= 4 * se, (counts.mean(), expected, se)
@@ -44,7 +45,7 @@ def test_arrival_count_is_poisson_with_the_rate() -> None:
 def test_day_of_week_factors_shape_arrivals() -> None:
     dow = [1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.5]
     sc = placesim.parse_scenario(_referral_only(4.0, day_of_week=dow))
-    times = np.concatenate([generate_episodes(sc, r, 5).time for r in range(20)])
+    times = np.concatenate([generate_episodes(compile_plan(sc), r, 5).time for r in range(20)])
     weekday = np.floor(times).astype(int) % 7  # start_date 2025-01-06 is a Monday
     for day, factor in enumerate(dow):
         expected = 4.0 * factor * 52 * 20
@@ -64,7 +65,8 @@ def test_crisis_volume_matches_rate_times_people(small: dict[str, Any]) -> None:
         expected += (loc["people"]["65+"] - residents) * 0.3 + residents * 0.7
     expected *= days / 365.25
     reps = 30
-    got = np.mean([(generate_episodes(sc, r, 1).source == CRISIS).sum() for r in range(reps)])
+    plan = compile_plan(sc)
+    got = np.mean([(generate_episodes(plan, r, 1).source == CRISIS).sum() for r in range(reps)])
     assert abs(got - expected) <= 4 * np.sqrt(expected / reps), (got, expected)
 
 
@@ -73,7 +75,7 @@ def test_same_seed_same_episodes_whatever_the_capacity(small: dict[str, Any]) ->
     changed = copy.deepcopy(small)
     changed["settings"]["acute"]["capacity"] = 400
     b = placesim.parse_scenario(changed)
-    ea, eb = generate_episodes(a, 0, 3), generate_episodes(b, 0, 3)
+    ea, eb = generate_episodes(compile_plan(a), 0, 3), generate_episodes(compile_plan(b), 0, 3)
     np.testing.assert_array_equal(ea.time, eb.time)
     np.testing.assert_array_equal(ea.los, eb.los)
     np.testing.assert_array_equal(ea.after, eb.after)
@@ -82,8 +84,8 @@ def test_same_seed_same_episodes_whatever_the_capacity(small: dict[str, Any]) ->
 def test_triage_change_keeps_people_and_their_stays(small: dict[str, Any]) -> None:
     changed = copy.deepcopy(small)
     changed["triage"]["home"]["all"] = {"rapid_response": 0.2, "virtual_ward": 0.05, "acute": 0.75}
-    ea = generate_episodes(placesim.parse_scenario(small), 0, 3)
-    eb = generate_episodes(placesim.parse_scenario(changed), 0, 3)
+    ea = generate_episodes(compile_plan(placesim.parse_scenario(small)), 0, 3)
+    eb = generate_episodes(compile_plan(placesim.parse_scenario(changed)), 0, 3)
     crisis = ea.source == CRISIS
     np.testing.assert_array_equal(ea.time[crisis], eb.time[eb.source == CRISIS])
     np.testing.assert_array_equal(ea.los[crisis], eb.los[eb.source == CRISIS])
@@ -97,8 +99,8 @@ def test_triage_change_keeps_people_and_their_stays(small: dict[str, Any]) -> No
 def test_other_localities_unchanged_when_one_grows(small: dict[str, Any]) -> None:
     changed = copy.deepcopy(small)
     changed["population"]["localities"][0]["people"]["0-64"] = 16000
-    ea = generate_episodes(placesim.parse_scenario(small), 0, 9)
-    eb = generate_episodes(placesim.parse_scenario(changed), 0, 9)
+    ea = generate_episodes(compile_plan(placesim.parse_scenario(small)), 0, 9)
+    eb = generate_episodes(compile_plan(placesim.parse_scenario(changed)), 0, 9)
     for e in (ea, eb):
         assert e.localities[1] == "B"
     b_a = (ea.locality == 1) & (ea.source == CRISIS)
@@ -111,7 +113,7 @@ def test_other_localities_unchanged_when_one_grows(small: dict[str, Any]) -> Non
 def test_initial_state_people_start_in_place(small: dict[str, Any], remaining: str) -> None:
     small["initial_state"]["acute"]["remaining"] = remaining
     sc = placesim.parse_scenario(small)
-    ep = generate_episodes(sc, 0, 2)
+    ep = generate_episodes(compile_plan(sc), 0, 2)
     initial = ep.source == SOURCES.index("initial")
     assert int((initial & ep.in_place).sum()) == 30 + 40
     assert int((initial & ~ep.in_place).sum()) == 2
@@ -123,7 +125,7 @@ def test_overflow_when_rapid_response_has_no_places(small: dict[str, Any]) -> No
     res = placesim.simulate(placesim.parse_scenario(small), replications=1, seed=4)
     stays = res.stays
     assert not (stays["setting"] == "rapid_response").any()
-    ep = generate_episodes(res.scenario, 0, 4)
+    ep = generate_episodes(compile_plan(res.scenario), 0, 4)
     to_rr = np.flatnonzero((ep.entry == 1) & (ep.source == CRISIS) & (ep.time < 120))
     acute = stays[(stays["setting"] == "acute") & stays["episode"].isin(to_rr)]
     assert len(acute) > 0 and acute["overflow"].all()
@@ -135,7 +137,7 @@ def test_no_arrivals_on_days_with_zero_rate() -> None:
     dow = [1, 1, 1, 1, 1, 0, 0]
     monthly = [1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
     sc = placesim.parse_scenario(_referral_only(2.0, day_of_week=dow, monthly=monthly))
-    times = np.concatenate([generate_episodes(sc, r, 8).time for r in range(5)])
+    times = np.concatenate([generate_episodes(compile_plan(sc), r, 8).time for r in range(5)])
     day = np.floor(times).astype(int)
     assert not np.isin(day % 7, [5, 6]).any()
     dates = np.datetime64("2025-01-06") + day

@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from placesim.distributions import (
+from placesim.scenario.distributions import (
     Distribution,
     Empirical,
     Exponential,

@@ -92,9 +92,9 @@ def test_nesting_up_to_the_limit_is_read(tmp_path: Path) -> None:
     assert deeper[0].endswith(f"nested more than {MAX_NESTING} levels deep")
     problems = _problems(_write(tmp_path, BASELINE_TEXT + f"x_deep: {value}\n"))
     assert problems == [
-        "x_deep: unknown key 'x_deep' (allowed: name, description, calendar, population, "
-        "demand, triage, settings, discharge, referrals, initial_state, measures, costs, "
-        "interventions)"
+        "x_deep: unknown key 'x_deep' (allowed: schema_version, name, description, calendar, "
+        "population, demand, triage, settings, discharge, referrals, initial_state, measures, "
+        "costs, interventions)"
     ]
 
 

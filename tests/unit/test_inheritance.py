@@ -12,7 +12,7 @@ import yaml
 
 import placesim
 from placesim.cli import main
-from placesim.inheritance import MAX_EXTENDS_DEPTH, merge_scenario_data
+from placesim.scenario.extends import MAX_EXTENDS_DEPTH, merge_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "rotherham_baseline.yaml"
@@ -368,7 +368,7 @@ def test_cli_diff_of_a_loop_or_a_missing_file_exits_2(tmp_path: Path, capsys: An
 
 
 def test_a_new_distribution_kind_replaces_the_parent_mapping(tmp_path: Path) -> None:
-    from placesim.inheritance import merge_scenario_data
+    from placesim.scenario.extends import merge_scenario_data
 
     parent = {"los": {"kind": "lognormal", "mean": 9, "median": 4.5}, "capacity": 3}
     child = {"los": {"kind": "gamma", "mean": 8, "cv": 1.1}}

@@ -12,7 +12,7 @@ import yaml
 import placesim
 from placesim.cli import main
 from placesim.errors import PlacesimError
-from placesim.report import read_results
+from placesim.reporting import read_results
 
 
 def test_both_engines_give_the_same_tables(small: dict[str, Any]) -> None:

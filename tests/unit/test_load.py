@@ -9,10 +9,11 @@ import pytest
 
 import placesim
 from placesim.cli import main
-from placesim.load import load_warnings, offered_load
+from placesim.measures import load_warnings, offered_load
+from placesim.plan import Plan, compile_plan
 
 
-def _unit(rate: float, capacity: int | str, mean: float = 5.0) -> placesim.Scenario:
+def _scenario(rate: float, capacity: int | str, mean: float = 5.0) -> placesim.Scenario:
     return placesim.parse_scenario(
         {
             "calendar": {"start_date": "2025-01-01", "horizon_days": 60},
@@ -26,6 +27,14 @@ def _unit(rate: float, capacity: int | str, mean: float = 5.0) -> placesim.Scena
             "referrals": [{"name": "gp", "setting": "intermediate_care", "rate_per_day": rate}],
         }
     )
+
+
+def _unit(rate: float, capacity: int | str, mean: float = 5.0) -> Plan:
+    return compile_plan(_scenario(rate, capacity, mean))
+
+
+def _plan(data: dict[str, Any]) -> Plan:
+    return compile_plan(placesim.parse_scenario(data))
 
 
 def test_offered_load_is_rate_times_stay() -> None:
@@ -51,7 +60,7 @@ def test_population_rates_and_routing(small: dict[str, Any]) -> None:
     data["population"]["annual_growth"] = 0.0
     data["demand"].pop("seasonality")
     data["discharge"]["readmission"]["probability"] = {"all": 0.0}
-    loads = {load.setting: load for load in offered_load(placesim.parse_scenario(data))}
+    loads = {load.setting: load for load in offered_load(_plan(data))}
     # Crises a day: home 0-64 16,000 x 0.07, 65+ (4,000 - 100) x 0.3, care home 100 x 0.7.
     home = (16000 * 0.07 + 3900 * 0.3) / 365.25
     care = 100 * 0.7 / 365.25
@@ -65,7 +74,7 @@ def test_population_rates_and_routing(small: dict[str, Any]) -> None:
 def test_cli_run_warns_and_result_says_so(tmp_path: Any, capsys: Any) -> None:
     import yaml
 
-    sc = _unit(3.0, 12)
+    sc = _scenario(3.0, 12)
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(sc.model_dump(mode="json", exclude_unset=True)))
     assert main(["run", str(path), "-n", "2", "--out", str(tmp_path / "out")]) == 0
@@ -73,4 +82,4 @@ def test_cli_run_warns_and_result_says_so(tmp_path: Any, capsys: Any) -> None:
     assert "warning: intermediate care: offered load 15 places" in captured.err
     assert "Offered-load check" in captured.out
     result = placesim.simulate(sc, replications=1)
-    assert result.warnings == tuple(load_warnings(sc))
+    assert result.warnings == tuple(load_warnings(compile_plan(sc)))

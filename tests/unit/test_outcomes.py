@@ -12,15 +12,16 @@ import pandas as pd
 import pytest
 
 import placesim
-from placesim.outcomes import (
+from placesim.measures import (
+    GROUP_MEASURES,
     OUTCOMES,
-    age_band_lower_bound,
+    group_measures,
     population_65_plus,
     replication_outcomes,
     supported_discharges,
 )
-from placesim.pathways import DESTINATIONS
-from placesim.results import GROUP_MEASURES, group_measures
+from placesim.plan import age_band_lower_bound, compile_plan
+from placesim.plan.pathways import DESTINATIONS
 from placesim.scenario import SETTINGS, Costs
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "outcomes.md"
@@ -71,7 +72,7 @@ def with_costs(res: placesim.SimulationResult, **costs: float) -> placesim.Simul
 
 @pytest.mark.parametrize("by", ["locality", "partnership"])
 def test_group_measures_add_up_to_the_place(result: placesim.SimulationResult, by: str) -> None:
-    table = group_measures(result.scenario, result.stays, by)
+    table = group_measures(result.plan, result.stays, by)
     assert set(table[by].unique()) == set(result.stays[by].cat.categories)
     summed = (
         table[table["measure"].isin(ADDITIVE_MEASURES)]
@@ -87,7 +88,7 @@ def test_group_measures_add_up_to_the_place(result: placesim.SimulationResult, b
 
 
 def test_whole_place_group_measures_are_the_measures(result: placesim.SimulationResult) -> None:
-    table = group_measures(result.scenario, result.stays)
+    table = group_measures(result.plan, result.stays)
     place = result.measures[result.measures["measure"].isin(GROUP_MEASURES)]
     merged = place.merge(table, on=["replication", "measure", "setting"], how="outer")
     assert len(merged) == len(place) == len(table)
@@ -130,8 +131,8 @@ def test_by_must_be_locality_or_partnership(result: placesim.SimulationResult) -
 @pytest.mark.parametrize("by", ["locality", "partnership"])
 def test_outcomes_by_group_add_up_to_the_place(result: placesim.SimulationResult, by: str) -> None:
     res = with_costs(result, **COSTS)
-    place = replication_outcomes(res.scenario, res.stays).set_index(["replication", "outcome"])
-    groups = replication_outcomes(res.scenario, res.stays, by)
+    place = replication_outcomes(res.plan, res.stays).set_index(["replication", "outcome"])
+    groups = replication_outcomes(res.plan, res.stays, by)
     assert set(groups[by]) == set(res.stays[by].cat.categories)
     additive = groups[~groups["outcome"].isin(NOT_ADDITIVE_OUTCOMES)]
     summed = additive.groupby(["replication", "outcome"])[["value", "cost_gbp"]].sum(min_count=1)
@@ -147,7 +148,7 @@ def test_outcomes_by_group_add_up_to_the_place(result: placesim.SimulationResult
 
 
 def test_outcomes_are_the_measures_they_name(result: placesim.SimulationResult) -> None:
-    out = replication_outcomes(result.scenario, result.stays).set_index(["replication", "outcome"])
+    out = replication_outcomes(result.plan, result.stays).set_index(["replication", "outcome"])
     measures = result.measures.set_index(["replication", "measure", "setting"])["value"]
     pairs = {
         "admissions_into_hospital": ("admissions", "acute"),
@@ -274,7 +275,7 @@ def test_supported_discharges_to_long_term_care_by_hand() -> None:
 def test_supported_discharges_outcome_is_the_counts(result: placesim.SimulationResult) -> None:
     horizon = result.scenario.calendar.horizon_days
     counts = supported_discharges(result.stays, horizon).set_index("replication")
-    out = replication_outcomes(result.scenario, result.stays).set_index(["replication", "outcome"])
+    out = replication_outcomes(result.plan, result.stays).set_index(["replication", "outcome"])
     for r in range(result.replications):
         expected = 100.0 * counts.loc[r, "to_long_term_care"] / counts.loc[r, "outcome_known"]
         got = out.loc[(r, "supported_discharges_to_long_term_care_pct"), "value"]
@@ -312,7 +313,7 @@ def test_population_65_plus_counts_bands_from_65(small: dict[str, Any]) -> None:
         "home": {"all": 0.1},
         "care_home": {"all": 0.7},
     }
-    pop = population_65_plus(placesim.parse_scenario(small))
+    pop = population_65_plus(compile_plan(placesim.parse_scenario(small)))
     assert pop.to_dict("list") == {
         "locality": ["A", "B"],
         "partnership": ["North", "South"],
@@ -331,8 +332,8 @@ def test_care_home_placements_per_100k_aged_65_plus(result: placesim.SimulationR
     assert (placed["age_band"] == "0-64").any(), "the test needs younger people placed too"
     older = placed[placed["age_band"] == "65+"]
     people_65 = {"A": 2000.0, "B": 2000.0, "C": 1500.0}
-    place = replication_outcomes(result.scenario, stays).set_index(["replication", "outcome"])
-    local = replication_outcomes(result.scenario, stays, "locality")
+    place = replication_outcomes(result.plan, stays).set_index(["replication", "outcome"])
+    local = replication_outcomes(result.plan, stays, "locality")
     local = local.set_index(["replication", "outcome", "locality"])
     name = "new_care_home_placements_per_100k"
     for r in range(result.replications):
@@ -368,7 +369,7 @@ def test_without_population_the_rate_is_nan() -> None:
 
 def test_costs_are_quantity_times_unit_cost(result: placesim.SimulationResult) -> None:
     res = with_costs(result, **COSTS)
-    table = replication_outcomes(res.scenario, res.stays)
+    table = replication_outcomes(res.plan, res.stays)
     unit = {o.name: COSTS.get(o.unit_cost, np.nan) if o.unit_cost else np.nan for o in OUTCOMES}
     expected = table["value"] * table["outcome"].map(unit)
     np.testing.assert_array_equal(table["cost_gbp"].to_numpy(), expected.to_numpy())
@@ -406,7 +407,7 @@ def test_no_costs_section_no_cost_columns(result: placesim.SimulationResult) -> 
     assert result.scenario.costs is None
     assert not [c for c in result.outcomes().columns if c.startswith("cost")]
     assert not [c for c in result.outcomes(by="locality").columns if c.startswith("cost")]
-    table = replication_outcomes(result.scenario, result.stays)
+    table = replication_outcomes(result.plan, result.stays)
     assert "cost_gbp" not in table.columns
 
 

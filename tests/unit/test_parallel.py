@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import placesim
-from placesim.progress import Progress
+from placesim.experiments.progress import Progress
 
 
 def _tables(res: placesim.SimulationResult) -> list[pd.DataFrame]:
@@ -57,7 +57,7 @@ def test_progress_is_quiet_off_a_terminal_and_before_its_delay() -> None:
 
 
 def test_precision_adds_replications_until_met(small: dict[str, Any]) -> None:
-    from placesim.experiment import imprecise_measures
+    from placesim.experiments import imprecise_measures
 
     sc = placesim.parse_scenario(small)
     res = placesim.simulate(sc, replications=3, seed=6, precision=0.15, max_replications=80)

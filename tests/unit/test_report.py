@@ -20,10 +20,10 @@ import yaml
 
 import placesim
 from placesim.cli import main
-from placesim.experiment import SimulationResult
-from placesim.html_report import COMPARISON_SECTIONS, RESULT_SECTIONS
-from placesim.plots import census_bands, daily_delayed, los_days
-from placesim.report import read_results, write_results
+from placesim.measures import SimulationResult
+from placesim.reporting import read_results, write_results
+from placesim.reporting.html import COMPARISON_SECTIONS, RESULT_SECTIONS
+from placesim.reporting.plots import census_bands, daily_delayed, los_days
 
 matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.figure import Figure  # noqa: E402
@@ -213,7 +213,7 @@ def test_plots_draw_into_given_axes_and_refuse_unknown_settings(
 
 
 def test_plots_of_several_results_overlay_each_scenario(small_result: SimulationResult) -> None:
-    from placesim.plots import plot_census, plot_waiting
+    from placesim.reporting.plots import plot_census, plot_waiting
 
     both = [small_result, small_result]
     census = plot_census(both, "acute").axes[0]

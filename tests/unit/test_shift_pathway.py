@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from placesim.interventions import shift_pathway, shifted_pathways
+from placesim.plan import shift_pathway, shifted_pathways
 
 BASE = np.array([0.6, 0.2, 0.08, 0.07, 0.05])
 

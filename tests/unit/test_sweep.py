@@ -11,8 +11,8 @@ import pytest
 
 import placesim
 from placesim.cli import main
-from placesim.override import override
-from placesim.sweep import parse_values, sweep
+from placesim.experiments.sweep import parse_values, sweep
+from placesim.scenario import override
 
 
 def test_override_changes_only_the_path(small: dict[str, Any]) -> None:
@@ -78,7 +78,8 @@ def test_interrupted_sweep_resumes_to_the_same_table(
     grid = {"settings.acute.capacity": [40, 50, 60]}
     straight = sweep(sc, grid, replications=1, seed=3, out=tmp_path / "straight")
 
-    sweep_module = importlib.import_module("placesim.sweep")  # the module, not the function
+    # The module, not the function.
+    sweep_module = importlib.import_module("placesim.experiments.sweep")
 
     calls = {"n": 0}
     real = sweep_module.simulate

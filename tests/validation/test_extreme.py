@@ -26,6 +26,7 @@ import pytest
 
 import placesim
 from placesim.demand import generate_episodes
+from placesim.plan import compile_plan
 from placesim.scenario import SETTINGS
 from small_scenario import small_scenario
 
@@ -74,7 +75,7 @@ def assert_everyone_accounted_for(
     place, in a queue, at a destination out of the services, or in an escalation."""
     horizon = float(scenario.calendar.horizon_days)
     for r in range(REPLICATIONS):
-        ep = generate_episodes(scenario, r, SEED)
+        ep = generate_episodes(compile_plan(scenario), r, SEED)
         stays = res.stays[res.stays["replication"] == r].astype({"next": object})
         due = np.flatnonzero(np.isfinite(ep.time) & (ep.time < horizon) & (ep.entry >= 0))
         first = stays.groupby("episode", sort=False).head(1).set_index("episode")
@@ -119,7 +120,7 @@ def test_zero_capacity_admits_nobody_and_everyone_who_asks_is_still_waiting(sett
     if setting == "acute":
         # Independent of the engine: every crisis triaged to acute in the run is in the queue.
         for r in range(REPLICATIONS):
-            ep = generate_episodes(scenario, r, SEED)
+            ep = generate_episodes(compile_plan(scenario), r, SEED)
             horizon = scenario.calendar.horizon_days
             to_acute = np.isfinite(ep.time) & (ep.time < horizon) & (ep.entry == 0)
             assert to_acute.sum() > 0
@@ -140,7 +141,7 @@ def test_zero_capacity_with_overflow_sends_everyone_to_acute() -> None:
     assert_everyone_accounted_for(scenario, res)
     assert stays_of(res, "rapid_response").empty
     for r in range(REPLICATIONS):
-        ep = generate_episodes(scenario, r, SEED)
+        ep = generate_episodes(compile_plan(scenario), r, SEED)
         horizon = scenario.calendar.horizon_days
         to_rr = np.flatnonzero(np.isfinite(ep.time) & (ep.time < horizon) & (ep.entry == 1))
         stays = res.stays[res.stays["replication"] == r]
@@ -226,7 +227,7 @@ def test_locality_with_no_people_has_no_crises() -> None:
     scenario, res = run(data)
     assert_everyone_accounted_for(scenario, res)
     for r in range(REPLICATIONS):
-        ep = generate_episodes(scenario, r, SEED)
+        ep = generate_episodes(compile_plan(scenario), r, SEED)
         empty = ep.localities.index("Empty")
         assert not (ep.locality == empty).any()
     assert (res.stays["locality"] != "Empty").all()
@@ -290,7 +291,7 @@ def test_capacity_falling_to_zero_lets_nobody_in_and_drains_without_eviction() -
     in_place = ic[(ic["arrive"] < drop_day) & ~(ic["leave"] < drop_day)]
     assert len(in_place) > 0
     for r in range(REPLICATIONS):
-        ep = generate_episodes(scenario, r, SEED)
+        ep = generate_episodes(compile_plan(scenario), r, SEED)
         mine = in_place[(in_place["replication"] == r) & in_place["ready"].notna()]
         drawn = ep.los[
             mine["episode"].to_numpy(dtype=np.int64), SETTINGS.index("intermediate_care")

@@ -31,6 +31,7 @@ import pytest
 
 import placesim
 from placesim.demand import generate_episodes
+from placesim.plan import compile_plan
 from small_scenario import small_scenario
 
 Z = 4.0  # standard errors allowed
@@ -588,7 +589,7 @@ def test_assessment_reduction_cuts_each_assessment_by_its_share() -> None:
     sc = placesim.parse_scenario(scenario(unlimited=True))
     column = {"reablement": 0, "intermediate_care": 1, "care_home": 2}
     for r in range(4):
-        drawn = generate_episodes(sc, r, SEED).assessment
+        drawn = generate_episodes(compile_plan(sc), r, SEED).assessment
         rows = b.loc[r]
         k = rows["next"].astype(str).map(column).to_numpy()
         np.testing.assert_allclose(

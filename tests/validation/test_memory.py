@@ -9,7 +9,8 @@ import pytest
 
 import placesim
 from placesim.demand import generate_episodes
-from placesim.engine import run_engine
+from placesim.engine import run_reference_engine
+from placesim.plan import compile_plan
 
 
 def _overloaded(days: int) -> placesim.Scenario:
@@ -30,9 +31,10 @@ def _overloaded(days: int) -> placesim.Scenario:
 
 def _engine_peak_bytes(days: int) -> tuple[int, int]:
     sc = _overloaded(days)
-    episodes = generate_episodes(sc, 0, 1)
+    plan = compile_plan(sc)
+    episodes = generate_episodes(plan, 0, 1)
     tracemalloc.start()
-    records = run_engine(sc, episodes)
+    records = run_reference_engine(plan, episodes)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return peak, records.size

@@ -9,7 +9,7 @@ import pytest
 
 import placesim
 from placesim.cli import main
-from placesim.sizing import parse_target, size
+from placesim.experiments.size import parse_target, size
 
 LAMBDA, MEAN_STAY = 4.0, 2.0  # offered load 8
 
@@ -72,7 +72,7 @@ def test_cli_size_rejects_bad_target(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_weekly_need_of_an_unlimited_setting_is_its_poisson_census() -> None:
-    from placesim.sizing import weekly_need
+    from placesim.experiments.size import weekly_need
 
     scenario = _mmc()  # offered load 8: an unlimited setting's census is Poisson(8)
     short = scenario.model_copy(

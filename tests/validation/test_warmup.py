@@ -9,7 +9,7 @@ import numpy as np
 
 import placesim
 from placesim.cli import main
-from placesim.warmup import suggest_warmup, welch
+from placesim.experiments.warmup import suggest_warmup, welch
 
 RATE, MEAN_STAY = 5.0, 10.0
 

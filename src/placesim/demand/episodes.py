@@ -1,0 +1,455 @@
+"""Demand: every episode generated up front, vectorised, with every random draw it needs.
+
+Each episode is one person's journey from a crisis, a referral or the starting census. Its
+arrival time and all of its draws (triage, lengths of stay, pathway, onward outcomes,
+readmission) are made here with numpy, before the engine runs, from named streams spawned
+from one seed. Keys are ``(replication, group, generation, stream)``, where a group is a
+population segment, a referral or a setting's starting census: two scenarios run with the
+same seed therefore see the same people with the same needs (common random numbers), and a
+change to one segment leaves every other segment's draws alone.
+
+Arrivals are a non-homogeneous Poisson process per group, made by mapping a unit-rate
+process through the inverse of the cumulative intensity (rate constant within each day).
+This couples scenarios monotonically: a higher rate brings the same people earlier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from placesim.plan import ASSESSED_PATHWAYS, ArrivalGroup, InitialCensus, Plan, Policy
+from placesim.plan.pathways import (
+    ACUTE,
+    INTERMEDIATE_CARE,
+    RAPID_RESPONSE,
+    REABLEMENT,
+    SOURCES,
+    VIRTUAL_WARD,
+    categorical,
+)
+from placesim.scenario import SETTINGS
+
+__all__ = ["MAX_GENERATIONS", "NO_SERVICE", "STREAMS", "Episodes", "generate_episodes"]
+
+STREAMS: tuple[str, ...] = (
+    "arrivals",
+    "triage",
+    *(f"los_{s}" for s in SETTINGS),
+    *(f"outcome_{s}" for s in SETTINGS),
+    "readmission",
+    "readmission_delay",
+    "initial_mix",
+    "initial_remaining",
+    "divert",
+    "assessment_P1",
+    "assessment_P2",
+    "assessment_P3",
+)
+"""Named random streams; new streams go at the end so existing ones keep their numbers."""
+_STREAM = {name: i for i, name in enumerate(STREAMS)}
+
+MAX_GENERATIONS = 64
+"""Readmission/escalation chains are followed this far; beyond, nobody is readmitted."""
+
+_CRISIS, _REFERRAL, _INITIAL = (SOURCES.index(s) for s in ("crisis", "referral", "initial"))
+_UNSET = -1  # a child's source (readmission or escalation) is settled by the engine
+NO_SERVICE = -1
+"""Entry code of a crisis that a lever resolved without any service (it never starts)."""
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """All episodes of one replication, as columns (one row per episode).
+
+    Children (readmissions and escalations) have ``time`` NaN: the engine sets it when the
+    parent's journey reaches that point. Columns ``los`` and ``after`` have one column per
+    setting (in ``SETTINGS`` order): the stay drawn for that setting and where it leads
+    (a code of ``pathways.DESTINATIONS``). ``u_pathway`` is the uniform behind the pathway,
+    so the engine can apply pathway shares in force on the discharge date;
+    ``assessment`` holds the assessment days drawn for P1, P2 and P3. ``entry`` is -1 for
+    a crisis that an intervention resolved without any service (it never starts).
+    """
+
+    time: npt.NDArray[np.float64]
+    source: npt.NDArray[np.int8]
+    locality: npt.NDArray[np.int32]
+    age_band: npt.NDArray[np.int32]
+    residence: npt.NDArray[np.int8]
+    entry: npt.NDArray[np.int8]
+    in_place: npt.NDArray[np.bool_]
+    los: npt.NDArray[np.float64]
+    after: npt.NDArray[np.int8]
+    pathway: npt.NDArray[np.int8]
+    u_pathway: npt.NDArray[np.float64]
+    assessment: npt.NDArray[np.float64]
+    readmit: npt.NDArray[np.bool_]
+    readmit_delay: npt.NDArray[np.float64]
+    child: npt.NDArray[np.int64]
+    localities: tuple[str, ...]
+    partnerships: tuple[str, ...]
+    age_bands: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        """Number of episodes, children included."""
+        return int(self.time.size)
+
+
+@dataclass
+class _Chunk:
+    time: npt.NDArray[np.float64]
+    source: int
+    locality: npt.NDArray[np.int32]
+    age_band: npt.NDArray[np.int32]
+    residence: npt.NDArray[np.int8]
+    entry: npt.NDArray[np.int8]
+    in_place: npt.NDArray[np.bool_]
+    needs: dict[str, npt.NDArray[np.generic]]
+    parents: npt.NDArray[np.int64] | None = None  # indices of parents in the previous chunk
+    parent_chunk: int = -1
+    offset: int = 0
+
+
+class _Draws:
+    """Generators keyed by (replication, group, generation, stream)."""
+
+    def __init__(self, seed: int, replication: int) -> None:
+        self.seed = seed
+        self.replication = replication
+
+    def rng(self, group: int, generation: int, stream: str) -> np.random.Generator:
+        seq = np.random.SeedSequence(
+            self.seed, spawn_key=(self.replication, group, generation, _STREAM[stream])
+        )
+        return np.random.Generator(np.random.PCG64(seq))
+
+
+def _arrivals(
+    rng: np.random.Generator, daily_rate: npt.NDArray[np.float64], first_day: float
+) -> npt.NDArray[np.float64]:
+    """Arrival times of a Poisson process with a rate constant within each day."""
+    cum = np.concatenate(([0.0], np.cumsum(daily_rate)))
+    total = float(cum[-1])
+    if total <= 0.0:
+        return np.empty(0)
+    points: list[npt.NDArray[np.float64]] = []
+    reached = 0.0
+    while reached < total:
+        # Enough unit-rate gaps for the total with high probability; rarely a second batch.
+        n = int(total - reached + 6.0 * np.sqrt(total - reached) + 16)
+        batch = reached + np.cumsum(rng.standard_exponential(n))
+        points.append(batch)
+        reached = float(batch[-1])
+    unit = np.concatenate(points)
+    unit = unit[unit < total]
+    # Day k holds the unit points in [cum[k], cum[k+1]); side="right" skips days with no rate.
+    day = np.searchsorted(cum, unit, side="right") - 1
+    return first_day + day + (unit - cum[day]) / daily_rate[day]
+
+
+class _NeedDrawer:
+    """Draws the needs of a batch of episodes from one group's streams."""
+
+    def __init__(self, plan: Plan, draws: _Draws) -> None:
+        self.plan = plan
+        self.draws = draws
+
+    def draw(
+        self, group: int, generation: int, bands: npt.NDArray[np.int32]
+    ) -> dict[str, npt.NDArray[np.generic]]:
+        plan = self.plan
+        n = bands.size
+        u_pathway = np.full(n, np.nan)
+        los = np.full((n, len(SETTINGS)), np.nan)
+        after = np.full((n, len(SETTINGS)), -1, dtype=np.int8)
+        pathway = np.full(n, -1, dtype=np.int8)
+        unique = np.unique(bands)
+        masks = [(int(b), bands == b) for b in unique]
+        for s, name in enumerate(SETTINGS):
+            dists = plan.los[s]
+            if dists is None:
+                continue
+            rng = self.draws.rng(group, generation, f"los_{name}")
+            for b, mask in masks:
+                los[mask, s] = dists[b].sample(rng, int(mask.sum()))
+            tables = plan.outcomes[s]
+            if tables is None:
+                continue
+            u = self.draws.rng(group, generation, f"outcome_{name}").random(n)
+            if s == ACUTE:
+                u_pathway = u
+            for b, mask in masks:
+                probs, dests = tables[b]
+                idx = categorical(u[mask], probs)
+                after[mask, s] = dests[idx]
+                if s == ACUTE:
+                    pathway[mask] = idx
+        assessment = np.zeros((n, len(ASSESSED_PATHWAYS)))
+        for k, p in enumerate(ASSESSED_PATHWAYS):
+            assess = plan.assessment.get(p)
+            if assess is not None:
+                assessment[:, k] = assess.sample(
+                    self.draws.rng(group, generation, f"assessment_{p}"), n
+                )
+        p_readmit = plan.readmit_probability[bands]
+        readmit = self.draws.rng(group, generation, "readmission").random(n) < p_readmit
+        delay = (
+            self.draws.rng(group, generation, "readmission_delay").random(n)
+            * plan.readmit_within_days
+        )
+        return {
+            "los": los,
+            "after": after,
+            "pathway": pathway,
+            "u_pathway": u_pathway,
+            "assessment": assessment,
+            "readmit": readmit,
+            "readmit_delay": delay,
+        }
+
+
+def _needs_child(needs: dict[str, npt.NDArray[np.generic]]) -> npt.NDArray[np.bool_]:
+    after = needs["after"]
+    return np.asarray(
+        (after[:, INTERMEDIATE_CARE] == ACUTE) | (after[:, REABLEMENT] == ACUTE) | needs["readmit"]
+    )
+
+
+def generate_episodes(plan: Plan, replication: int, seed: int) -> Episodes:
+    """Every episode of one replication with all of its draws.
+
+    Parameters
+    ----------
+    plan
+        The compiled scenario (:func:`placesim.plan.compile_plan`).
+    replication
+        Replication number (0-based); each gets its own streams.
+    seed
+        Root seed; the same seed gives the same episodes in any scenario with the same
+        population structure (common random numbers).
+    """
+    policy = plan.policy
+    draws = _Draws(seed, replication)
+    drawer = _NeedDrawer(plan, draws)
+    chunks: list[_Chunk] = []
+
+    for g in plan.groups:
+        times = _arrivals(draws.rng(g.key, 0, "arrivals"), g.daily_rate, plan.first_time)
+        n = times.size
+        bands = np.full(n, g.age_band, dtype=np.int32)
+        if g.entry_probs is not None:
+            u = draws.rng(g.key, 0, "triage").random(n)
+            entry = categorical(u, g.entry_probs).astype(np.int8)
+            if policy.active:
+                entry = _divert(entry, times, g, policy, draws.rng(g.key, 0, "divert"))
+            source = _CRISIS
+        else:
+            entry = np.full(n, g.entry, dtype=np.int8)
+            source = _REFERRAL
+        needs = drawer.draw(g.key, 0, bands)
+        chunks.append(_chunk(times, source, g, bands, entry, needs))
+        _add_children(chunks, drawer, g.key)
+
+    for census in plan.initial:
+        _add_initial_state(chunks, plan, census, drawer, draws)
+
+    return _concatenate(chunks, plan.localities, plan.partnerships, plan.age_bands)
+
+
+def _divert(
+    entry: npt.NDArray[np.int8],
+    times: npt.NDArray[np.float64],
+    g: ArrivalGroup,
+    policy: Policy,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.int8]:
+    """Acute-bound crises an intervention sends elsewhere, decided on the arrival day.
+
+    A uniform of its own decides, so only acute-bound people move, each lever kind moves
+    people from its own slice, and more diversion moves a superset of the same people
+    (common random numbers).
+    """
+    u = rng.random(entry.size)
+    day = policy.days(times)
+    cell = (day, g.locality, g.age_band, g.residence)
+    # The integrated locality takes the bottom of [0, 1), care-home support the top (a
+    # share of what is still acute-bound); within its slice, a person's position decides
+    # rapid response or the other destination.
+    local = policy.locality_divert[cell]
+    home_width = (1.0 - local) * policy.care_home_divert[cell]
+    acute = entry == ACUTE
+    out = entry.copy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        in_local = acute & (u < local)
+        local_pos = u / local
+        out[in_local] = np.where(
+            local_pos[in_local] < policy.locality_to_rr[cell][in_local],
+            RAPID_RESPONSE,
+            VIRTUAL_WARD,
+        )
+        in_home = acute & (u >= 1.0 - home_width) & (home_width > 0)
+        home_pos = (u - (1.0 - home_width)) / home_width
+        out[in_home] = np.where(
+            home_pos[in_home] < policy.care_home_to_rr[cell][in_home],
+            RAPID_RESPONSE,
+            NO_SERVICE,
+        )
+    return out
+
+
+def _chunk(
+    times: npt.NDArray[np.float64],
+    source: int,
+    g: ArrivalGroup,
+    bands: npt.NDArray[np.int32],
+    entry: npt.NDArray[np.int8],
+    needs: dict[str, npt.NDArray[np.generic]],
+) -> _Chunk:
+    n = times.size
+    return _Chunk(
+        time=times,
+        source=source,
+        locality=np.full(n, g.locality, dtype=np.int32),
+        age_band=bands,
+        residence=np.full(n, g.residence, dtype=np.int8),
+        entry=entry,
+        in_place=np.zeros(n, dtype=bool),
+        needs=needs,
+    )
+
+
+def _add_children(chunks: list[_Chunk], drawer: _NeedDrawer, key: int) -> None:
+    """Readmissions and escalations of the last chunk, generation by generation."""
+    for generation in range(1, MAX_GENERATIONS + 1):
+        parent_index = len(chunks) - 1
+        parent = chunks[parent_index]
+        needy = np.flatnonzero(_needs_child(parent.needs))
+        if needy.size == 0:
+            return
+        child_bands = parent.age_band[needy]
+        needs = drawer.draw(key, generation, child_bands)
+        chunks.append(
+            _Chunk(
+                time=np.full(needy.size, np.nan),
+                source=_UNSET,
+                locality=parent.locality[needy],
+                age_band=child_bands,
+                residence=parent.residence[needy],
+                entry=np.full(needy.size, ACUTE, dtype=np.int8),
+                in_place=np.zeros(needy.size, dtype=bool),
+                needs=needs,
+                parents=needy.astype(np.int64),
+                parent_chunk=parent_index,
+            )
+        )
+
+
+def _add_initial_state(
+    chunks: list[_Chunk], plan: Plan, census: InitialCensus, drawer: _NeedDrawer, draws: _Draws
+) -> None:
+    """People in one setting, and waiting for it, at the start."""
+    s, occupied = census.setting, census.occupied
+    n = occupied + census.waiting
+    key = census.key
+    if census.mix is not None:
+        groups = plan.groups
+        pick = draws.rng(key, 0, "initial_mix").choice(len(groups), size=n, p=census.mix)
+        loc = np.array([groups[i].locality for i in pick], dtype=np.int32)
+        band = np.array([groups[i].age_band for i in pick], dtype=np.int32)
+        res = np.array([groups[i].residence for i in pick], dtype=np.int8)
+    else:
+        loc = np.full(n, plan.localities.index("unspecified"), dtype=np.int32)
+        band = np.zeros(n, dtype=np.int32)
+        res = np.zeros(n, dtype=np.int8)
+    needs = drawer.draw(key, 0, band)
+    los = needs["los"]
+    assert isinstance(los, np.ndarray)
+    rng = draws.rng(key, 0, "initial_remaining")
+    for b in np.unique(band[:occupied]):
+        mask = np.zeros(n, dtype=bool)
+        mask[:occupied] = band[:occupied] == b
+        dist = plan.los_distribution(s, int(b))
+        k = int(mask.sum())
+        if census.remaining == "residual" and census.elapsed_days is None:
+            los[mask, s] = dist.sample_residual(rng, k)
+        elif census.remaining == "uniform":
+            los[mask, s] = rng.random(k) * dist.sample(rng, k)
+        elif census.elapsed_days is not None:
+            los[mask, s] = dist.sample_remaining(rng, census.elapsed_days[mask[:occupied]])
+        # 'fresh' keeps the full stay already drawn.
+    in_place = np.zeros(n, dtype=bool)
+    in_place[:occupied] = True
+    chunks.append(
+        _Chunk(
+            time=np.full(n, plan.first_time),
+            source=_INITIAL,
+            locality=loc,
+            age_band=band,
+            residence=res,
+            entry=np.full(n, s, dtype=np.int8),
+            in_place=in_place,
+            needs=needs,
+        )
+    )
+    _add_children(chunks, drawer, key)
+
+
+def _concatenate(
+    chunks: list[_Chunk],
+    localities: tuple[str, ...],
+    partnerships: tuple[str, ...],
+    age_bands: tuple[str, ...],
+) -> Episodes:
+    offset = 0
+    for c in chunks:
+        c.offset = offset
+        offset += c.time.size
+    child = np.full(offset, -1, dtype=np.int64)
+    for c in chunks:
+        if c.parents is not None:
+            parent = chunks[c.parent_chunk]
+            child[parent.offset + c.parents] = c.offset + np.arange(c.time.size)
+
+    def cat(arrays: list[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
+        if not arrays:
+            return np.empty(0, dtype=dtype)
+        out = np.concatenate(arrays).astype(dtype, copy=False)
+        arrays.clear()
+        return out
+
+    def column(name: str, dtype: Any) -> npt.NDArray[Any]:
+        # Each chunk gives up its part as it is copied, so at most one column is held twice.
+        parts: list[npt.NDArray[Any]] = [c.needs.pop(name) for c in chunks]
+        return cat(parts, dtype)
+
+    def field(name: str, dtype: Any) -> npt.NDArray[Any]:
+        parts: list[npt.NDArray[Any]] = [getattr(c, name) for c in chunks]
+        for c in chunks:
+            setattr(c, name, None)
+        return cat(parts, dtype)
+
+    sizes = [c.time.size for c in chunks]
+    return Episodes(
+        source=np.repeat(np.array([c.source for c in chunks], dtype=np.int8), sizes),
+        time=field("time", float),
+        locality=field("locality", np.int32),
+        age_band=field("age_band", np.int32),
+        residence=field("residence", np.int8),
+        entry=field("entry", np.int8),
+        in_place=field("in_place", bool),
+        los=column("los", float).reshape(-1, len(SETTINGS)),
+        after=column("after", np.int8).reshape(-1, len(SETTINGS)),
+        pathway=column("pathway", np.int8),
+        u_pathway=column("u_pathway", float),
+        assessment=column("assessment", float).reshape(-1, len(ASSESSED_PATHWAYS)),
+        readmit=column("readmit", bool),
+        readmit_delay=column("readmit_delay", float),
+        child=child,
+        localities=localities,
+        partnerships=partnerships,
+        age_bands=age_bands,
+    )

@@ -1,0 +1,543 @@
+"""The compiled kernel (the ``fast`` engine): docs/model.md's network as one numba loop.
+
+Why a second engine: SimPy spends most of a replication creating event objects and
+resuming generators, about 1 s per place-year and proportionally more at region and
+England size. This loop keeps the same queueing network in flat arrays (one row per
+episode, a binary heap of pending events, a linked FIFO queue per setting, so granting
+and releasing a place cost O(1) and O(log events)) and runs compiled.
+
+Same semantics, same answers: it mirrors SimPy's event order exactly. Events are ordered
+by (time, priority, sequence number) as in SimPy; starting a person's journey is urgent
+(SimPy's ``Initialize``), everything else normal; a granted place, a stay and an
+assessment each cost one event; times are computed with the same floating-point
+operations. Given the same episodes and plan, :func:`run_kernel` records the same stays
+as :func:`placesim.engine.reference.run_reference_engine`
+(tests/property/test_engines_agree.py), which stays the reference and the engine to
+extend with processes of your own.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import numpy.typing as npt
+
+from placesim.demand import Episodes
+from placesim.engine.records import StayRecords
+from placesim.plan import Plan, pathway_after_moves
+from placesim.plan.pathways import (
+    ACUTE,
+    HOME_ENDS,
+    INTERMEDIATE_CARE,
+    RAPID_RESPONSE,
+    SOURCES,
+    VIRTUAL_WARD,
+)
+from placesim.scenario import SETTINGS
+
+__all__ = ["run_kernel"]
+
+_N = len(SETTINGS)
+_URGENT = 0
+_NORMAL = 1 << 62  # priority in the top bits of the heap key
+_ESCALATION = SOURCES.index("escalation")
+_READMISSION = SOURCES.index("readmission")
+_ARRIVALS = -1  # heap target of the arrivals process; -2 - s: capacity process of s
+
+# What a person's next event means (their process's resumption point, as in SimPy).
+_INIT, _START, _GRANTED, _STAY_END, _ASSESSED, _MOVED, _DONE = range(7)
+
+# Record columns: floats and small integers.
+_REQUESTED, _ARRIVE, _READY, _LEAVE = range(4)
+_SETTING, _SOURCE, _NEXT, _OVERFLOW, _AT_START = range(5)
+
+_pathway = numba.njit(cache=True)(pathway_after_moves)
+
+
+@numba.njit(cache=True)
+def _push(
+    h_time: npt.NDArray[np.float64],
+    h_key: npt.NDArray[np.int64],
+    h_who: npt.NDArray[np.int64],
+    size: int,
+    time: float,
+    key: int,
+    who: int,
+) -> int:
+    """Add an event to the heap ordered by (time, key); return the new size."""
+    k = size
+    while k > 0:
+        parent = (k - 1) >> 1
+        pt, pk = h_time[parent], h_key[parent]
+        if pt < time or (pt == time and pk < key):
+            break
+        h_time[k], h_key[k], h_who[k] = pt, pk, h_who[parent]
+        k = parent
+    h_time[k], h_key[k], h_who[k] = time, key, who
+    return size + 1
+
+
+@numba.njit(cache=True)
+def _pop(
+    h_time: npt.NDArray[np.float64],
+    h_key: npt.NDArray[np.int64],
+    h_who: npt.NDArray[np.int64],
+    size: int,
+) -> int:
+    """Remove the first event (whose fields the caller has read); return the new size."""
+    size -= 1
+    time, key, who = h_time[size], h_key[size], h_who[size]
+    k = 0
+    while True:
+        child = 2 * k + 1
+        if child >= size:
+            break
+        right = child + 1
+        if right < size and (
+            h_time[right] < h_time[child]
+            or (h_time[right] == h_time[child] and h_key[right] < h_key[child])
+        ):
+            child = right
+        if time < h_time[child] or (time == h_time[child] and key < h_key[child]):
+            break
+        h_time[k], h_key[k], h_who[k] = h_time[child], h_key[child], h_who[child]
+        k = child
+    h_time[k], h_key[k], h_who[k] = time, key, who
+    return size
+
+
+@numba.njit(cache=True)
+def _fill(
+    s: int,
+    occupied: npt.NDArray[np.int64],
+    capacity: npt.NDArray[np.float64],
+    q_head: npt.NDArray[np.int64],
+    q_next: npt.NDArray[np.int32],
+    q_len: npt.NDArray[np.int64],
+    h_time: npt.NDArray[np.float64],
+    h_key: npt.NDArray[np.int64],
+    h_who: npt.NDArray[np.int64],
+    hn: int,
+    now: float,
+    eid: int,
+) -> tuple[int, int]:
+    """Grant places of `s` to the head of its queue while there is room (engine._Stage._fill).
+
+    Each grant is an event now; the heap must have room for ``q_len[s]`` more. Returns the
+    heap size and the next sequence number.
+    """
+    while q_head[s] >= 0 and occupied[s] < capacity[s]:
+        occupied[s] += 1
+        j = q_head[s]
+        q_head[s] = q_next[j]
+        q_len[s] -= 1
+        hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
+        eid += 1
+    return hn, eid
+
+
+@numba.njit(cache=True)
+def _record(
+    r_ep: npt.NDArray[np.int64],
+    r_f: npt.NDArray[np.float64],
+    r_i: npt.NDArray[np.int8],
+    row: int,
+    i: int,
+    s: int,
+    source: int,
+    now: float,
+    overflow: bool,
+    at_start: bool,
+) -> None:
+    """Write stay `row`: episode `i` asks for setting `s` now (as engine._Run._record)."""
+    r_ep[row] = i
+    r_f[_REQUESTED, row] = now
+    r_f[_ARRIVE, row] = np.nan
+    r_f[_READY, row] = np.nan
+    r_f[_LEAVE, row] = np.nan
+    r_i[_SETTING, row] = s
+    r_i[_SOURCE, row] = source
+    r_i[_NEXT, row] = -1
+    r_i[_OVERFLOW, row] = overflow
+    r_i[_AT_START, row] = at_start
+
+
+@numba.njit(cache=True)
+def _grown(
+    h_time: npt.NDArray[np.float64], h_key: npt.NDArray[np.int64], h_who: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The heap's arrays, twice as long."""
+    size = h_time.size
+    t, k, w = (
+        np.empty(2 * size),
+        np.empty(2 * size, dtype=np.int64),
+        np.empty(2 * size, dtype=np.int64),
+    )
+    t[:size], k[:size], w[:size] = h_time, h_key, h_who
+    return t, k, w
+
+
+@numba.njit(cache=True)
+def _day(now: float, first_day: int, n_days: int) -> int:
+    """Index of the policy day holding `now` (as interventions.Policy.day)."""
+    k = int(np.floor(now)) - first_day
+    return min(max(k, 0), n_days - 1)
+
+
+@numba.njit(cache=True)
+def _loop(
+    time: npt.NDArray[np.float64],
+    source: npt.NDArray[np.int8],
+    locality: npt.NDArray[np.int32],
+    age_band: npt.NDArray[np.int32],
+    entry: npt.NDArray[np.int8],
+    in_place: npt.NDArray[np.bool_],
+    los: npt.NDArray[np.float64],
+    after: npt.NDArray[np.int8],
+    u_pathway: npt.NDArray[np.float64],
+    assessment: npt.NDArray[np.float64],
+    readmit: npt.NDArray[np.bool_],
+    readmit_delay: npt.NDArray[np.float64],
+    child: npt.NDArray[np.int64],
+    order: npt.NDArray[np.int64],
+    defined: npt.NDArray[np.bool_],
+    overflows: npt.NDArray[np.bool_],
+    cap_time: npt.NDArray[np.float64],
+    cap_value: npt.NDArray[np.float64],
+    cap_steps: npt.NDArray[np.int64],
+    start: float,
+    end: float,
+    policy_active: bool,
+    shift_pathways: bool,
+    assessed: bool,
+    first_day: int,
+    acute_los_factor: npt.NDArray[np.float64],
+    ic_los_factor: npt.NDArray[np.float64],
+    assessment_factor: npt.NDArray[np.float64],
+    p2_to_p1: npt.NDArray[np.float64],
+    p3_to_p2: npt.NDArray[np.float64],
+    p3_to_p1: npt.NDArray[np.float64],
+    home_shift: npt.NDArray[np.float64],
+    pathway_probs: npt.NDArray[np.float64],
+    pathway_dest: npt.NDArray[np.int64],
+    assessed_column: npt.NDArray[np.int64],
+    record_guess: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8], int]:
+    """The replication's event loop: episode, float and integer columns of the stays (as
+    views of the record arrays), and the number of events processed."""
+    n = time.size
+    n_days = acute_los_factor.shape[0]
+    # Stages: capacity, places taken, FIFO queue as a linked list through q_next.
+    capacity = np.zeros(_N)
+    occupied = np.zeros(_N, dtype=np.int64)
+    q_head = np.full(_N, -1, dtype=np.int64)
+    q_tail = np.full(_N, -1, dtype=np.int64)
+    q_next = np.full(n, -1, dtype=np.int32)
+    q_len = np.zeros(_N, dtype=np.int64)
+    cap_k = np.full(_N, -1, dtype=np.int64)
+    # People: resumption point, current record, record being asked for, setting, flags.
+    phase = np.full(n, _DONE, dtype=np.int8)
+    cur = np.full(n, -1, dtype=np.int32)  # rows of the stay records (< 2**31 stays)
+    nxt = np.full(n, -1, dtype=np.int32)
+    where = np.zeros(n, dtype=np.int8)
+    had_acute = np.zeros(n, dtype=np.bool_)
+    delay = np.zeros(n)  # a child's wait before its journey starts (readmission delay)
+    src = source.copy()
+    # Pending events: at most one per person in the system and per process; the heap grows
+    # before any step that could overfill it (a person's step pushes at most four events).
+    h_time = np.empty(1024)
+    h_key = np.empty(1024, dtype=np.int64)
+    h_who = np.empty(1024, dtype=np.int64)
+    hn = 0
+    eid = 0
+    # Records grow as needed (every event adds at most one).
+    r_cap = max(record_guess, 16)
+    r_ep = np.empty(r_cap, dtype=np.int64)
+    r_f = np.empty((4, r_cap))
+    r_i = np.empty((5, r_cap), dtype=np.int8)
+    nrec = 0
+
+    for s in range(_N):
+        if defined[s]:
+            capacity[s] = cap_value[s, 0]
+            hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, -2 - s)
+            eid += 1
+    for i in range(n):
+        if in_place[i]:
+            occupied[entry[i]] += 1
+    hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS)
+    eid += 1
+    a_ptr = 0
+    a_resumed = False
+    events = 0
+
+    while hn > 0:
+        if hn + 4 > h_time.size:
+            h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+        now = h_time[0]
+        if now >= end:
+            break
+        who = h_who[0]
+        hn = _pop(h_time, h_key, h_who, hn)
+        events += 1
+
+        if who == _ARRIVALS:
+            if a_resumed:
+                i = order[a_ptr]
+                phase[i] = _INIT
+                hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, i)
+                eid += 1
+                a_ptr += 1
+                a_resumed = False
+            while a_ptr < order.size:
+                if hn + 1 > h_time.size:
+                    h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+                i = order[a_ptr]
+                t = time[i]
+                if t > now:
+                    hn = _push(h_time, h_key, h_who, hn, now + (t - now), _NORMAL + eid, who)
+                    eid += 1
+                    a_resumed = True
+                    break
+                phase[i] = _INIT
+                hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, i)
+                eid += 1
+                a_ptr += 1
+            continue
+
+        if who < 0:  # a capacity process
+            s = -2 - who
+            k = cap_k[s]
+            if k < 0:  # started: wait for the first change (step 0 is the opening value)
+                k = 1
+            else:
+                capacity[s] = cap_value[s, k]
+                while hn + q_len[s] + 1 > h_time.size:
+                    h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+                hn, eid = _fill(
+                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                )
+                k += 1
+            if k < cap_steps[s]:
+                at = cap_time[s, k]
+                hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
+                eid += 1
+            cap_k[s] = k
+            continue
+
+        i = who
+        if nrec == r_cap:  # room for this event's record
+            r_cap = r_cap + r_cap // 2 + 16
+            r_ep2 = np.empty(r_cap, dtype=np.int64)
+            r_ep2[:nrec] = r_ep[:nrec]
+            r_f2 = np.empty((4, r_cap))
+            r_f2[:, :nrec] = r_f[:, :nrec]
+            r_i2 = np.empty((5, r_cap), dtype=np.int8)
+            r_i2[:, :nrec] = r_i[:, :nrec]
+            r_ep, r_f, r_i = r_ep2, r_f2, r_i2
+        p = phase[i]
+
+        if p == _INIT and delay[i] > 0.0:
+            phase[i] = _START
+            hn = _push(h_time, h_key, h_who, hn, now + delay[i], _NORMAL + eid, i)
+            eid += 1
+            continue
+
+        ask = -1  # a setting to request a place in, after the step
+        if p in (_INIT, _START):
+            s = entry[i]
+            overflow = False
+            full = not (occupied[s] < capacity[s] and q_head[s] < 0)
+            if not in_place[i] and overflows[s] and full:
+                s = ACUTE
+                overflow = True
+            _record(r_ep, r_f, r_i, nrec, i, s, src[i], now, overflow, in_place[i])
+            cur[i] = nrec
+            nrec += 1
+            where[i] = s
+            had_acute[i] = s == ACUTE
+            if in_place[i]:
+                r_f[_ARRIVE, cur[i]] = now
+                phase[i] = _STAY_END
+                hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
+                eid += 1
+                continue
+            ask = s
+            phase[i] = _GRANTED
+
+        elif p in (_GRANTED, _MOVED):
+            s = where[i]
+            if p == _MOVED:  # the next place is granted: leave this one at the same instant
+                r_f[_LEAVE, cur[i]] = now
+                occupied[s] -= 1  # a release grants at most one place
+                hn, eid = _fill(
+                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                )
+                cur[i] = nxt[i]
+                s = r_i[_SETTING, cur[i]]
+                where[i] = s
+            r_f[_ARRIVE, cur[i]] = now
+            stay = los[i, s]
+            if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
+                d = _day(now, first_day, n_days)
+                if s == ACUTE:
+                    stay *= acute_los_factor[d, locality[i]]
+                else:
+                    stay *= ic_los_factor[d, locality[i]]
+            phase[i] = _STAY_END
+            hn = _push(h_time, h_key, h_who, hn, now + stay, _NORMAL + eid, i)
+            eid += 1
+            continue
+
+        elif p in (_STAY_END, _ASSESSED):
+            s = where[i]
+            c = cur[i]
+            if p == _STAY_END:
+                r_f[_READY, c] = now
+                if s != ACUTE or not shift_pathways:
+                    dest = int(after[i, s])
+                else:
+                    d = _day(now, first_day, n_days)
+                    loc = locality[i]
+                    pw = _pathway(
+                        u_pathway[i],
+                        pathway_probs[age_band[i]],
+                        p2_to_p1[d, loc],
+                        p3_to_p2[d, loc],
+                        p3_to_p1[d, loc],
+                        home_shift[d, loc],
+                    )
+                    dest = int(pathway_dest[pw])
+                r_i[_NEXT, c] = dest
+                forward = dest < _N and dest != ACUTE
+                if forward and s == ACUTE and assessed:
+                    days = assessment[i, assessed_column[dest]]
+                    if policy_active:
+                        days *= assessment_factor[_day(now, first_day, n_days), locality[i]]
+                    if days > 0.0:
+                        phase[i] = _ASSESSED
+                        hn = _push(h_time, h_key, h_who, hn, now + days, _NORMAL + eid, i)
+                        eid += 1
+                        continue
+            else:
+                dest = int(r_i[_NEXT, c])
+                forward = True
+            if forward:  # keep this place while asking for the next one
+                _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, False, False)
+                nxt[i] = nrec
+                nrec += 1
+                ask = dest
+                phase[i] = _MOVED
+            else:
+                r_f[_LEAVE, c] = now
+                occupied[s] -= 1  # a release grants at most one place
+                hn, eid = _fill(
+                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                )
+                phase[i] = _DONE
+                if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
+                    _record(r_ep, r_f, r_i, nrec, i, ACUTE, src[i], now, False, False)
+                    cur[i] = nrec
+                    nrec += 1
+                    where[i] = ACUTE
+                    had_acute[i] = True
+                    ask = ACUTE
+                    phase[i] = _GRANTED
+                else:
+                    c = child[i]
+                    wait = -1.0
+                    kind = 0
+                    if dest == ACUTE:
+                        wait = 0.0
+                        kind = _ESCALATION
+                    elif dest in HOME_ENDS and had_acute[i] and readmit[i]:
+                        wait = readmit_delay[i]
+                        kind = _READMISSION
+                    if wait >= 0.0 and c >= 0:
+                        src[c] = kind
+                        delay[c] = wait
+                        phase[c] = _INIT
+                        hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, c)
+                        eid += 1
+                    continue
+
+        if ask >= 0:  # request a place: granted now if free and nobody queues
+            if occupied[ask] < capacity[ask] and q_head[ask] < 0:
+                occupied[ask] += 1
+                hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, i)
+                eid += 1
+            else:
+                q_next[i] = -1
+                q_len[ask] += 1
+                if q_head[ask] < 0:
+                    q_head[ask] = i
+                else:
+                    q_next[q_tail[ask]] = i
+                q_tail[ask] = i
+
+    return r_ep[:nrec], r_f[:, :nrec], r_i[:, :nrec], events
+
+
+def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
+    """Run one replication on pre-sampled `episodes`: the stays and the number of events.
+
+    Records exactly what :func:`placesim.engine.reference.run_reference_engine` records, in
+    the same order.
+    """
+    ep = episodes
+    end = plan.end_time
+    cap_time, cap_value, cap_steps = plan.capacity_arrays()
+    policy = plan.policy
+    starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < end) & (ep.entry >= 0))
+    order = starters[np.argsort(ep.time[starters], kind="stable")].astype(np.int64)
+    r_ep, r_f, r_i, events = _loop(
+        ep.time,
+        ep.source,
+        ep.locality,
+        ep.age_band,
+        ep.entry,
+        ep.in_place,
+        ep.los,
+        ep.after,
+        ep.u_pathway,
+        ep.assessment,
+        ep.readmit,
+        ep.readmit_delay,
+        ep.child,
+        order,
+        plan.defined,
+        plan.overflow,
+        cap_time,
+        cap_value,
+        cap_steps,
+        plan.first_time,
+        end,
+        bool(policy.active),
+        bool(policy.pathways_vary),
+        plan.assessed,
+        int(policy.first_day),
+        np.ascontiguousarray(policy.acute_los_factor, dtype=float),
+        np.ascontiguousarray(policy.intermediate_care_los_factor, dtype=float),
+        np.ascontiguousarray(policy.assessment_factor, dtype=float),
+        np.ascontiguousarray(policy.p2_to_p1, dtype=float),
+        np.ascontiguousarray(policy.p3_to_p2_moved, dtype=float),
+        np.ascontiguousarray(policy.p3_to_p1_moved, dtype=float),
+        np.ascontiguousarray(policy.home_shift, dtype=float),
+        np.ascontiguousarray(plan.pathway_probs, dtype=float),
+        plan.pathway_destination,
+        plan.assessed_column,
+        int(order.size * 1.3) + 64,
+    )
+    records = StayRecords(
+        episode=r_ep,
+        setting=r_i[_SETTING, :].copy(),
+        source=r_i[_SOURCE, :].copy(),
+        requested=r_f[_REQUESTED, :].copy(),
+        arrive=r_f[_ARRIVE, :].copy(),
+        ready=r_f[_READY, :].copy(),
+        leave=r_f[_LEAVE, :].copy(),
+        next=r_i[_NEXT, :].copy(),
+        overflow=r_i[_OVERFLOW, :].astype(bool),
+        at_start=r_i[_AT_START, :].astype(bool),
+    )
+    return records, events

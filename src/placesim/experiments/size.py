@@ -1,0 +1,300 @@
+"""Sizing: the smallest capacity of a setting that meets a target, with a stated confidence.
+
+Every capacity tried runs on the same seed (common random numbers), so the measure falls
+almost monotonically as capacity rises and a bisection finds the boundary. A capacity
+meets the target when the one-sided upper confidence bound of the measure's mean over
+replications is within it (mean + t_{conf, n-1} s / sqrt(n) <= threshold). The search starts
+from the offered load (arrival rate x mean stay, Little's law) of a run at the scenario's
+own capacity.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from placesim.errors import PlacesimError
+from placesim.experiments.simulate import simulate
+from placesim.measures import MEASURES, SimulationResult, t_interval
+from placesim.plan import compile_plan
+from placesim.scenario import SETTINGS, CapacityChangeIntervention, Scenario, fit_census, override
+
+__all__ = ["SIZING_MEASURES", "SizingResult", "parse_target", "size", "weekly_need"]
+
+SIZING_MEASURES = (
+    "capacity_gap",
+    "delayed_bed_days",
+    "dtoc_rate",
+    "occupancy_p95",
+    "waiting_mean",
+    "wait_mean",
+)
+_TARGET = re.compile(r"^\s*(?:(?P<setting>\w+)\.)?(?P<measure>\w+)\s*<=\s*(?P<value>\S+)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A target on one measure of one setting: measure <= threshold."""
+
+    measure: str
+    setting: str
+    threshold: float
+
+    def __str__(self) -> str:
+        return f"{self.setting}.{self.measure} <= {self.threshold:g}"
+
+
+@dataclass(frozen=True)
+class SizingResult:
+    """The answer of :func:`size` and every capacity tried.
+
+    Attributes
+    ----------
+    capacity
+        The smallest capacity that met the target, or None if none up to the search's
+        ceiling did.
+    tried
+        capacity, mean, upper (one-sided confidence bound), met: one row per capacity run.
+    """
+
+    setting: str
+    target: Target
+    confidence: float
+    replications: int
+    capacity: int | None
+    tried: pd.DataFrame
+
+    def describe(self) -> str:
+        """The answer in words, with the measure's interval at that capacity."""
+        if self.capacity is None:
+            top = int(self.tried["capacity"].max())
+            return f"no capacity of {self.setting} up to {top} meets {self.target}"
+        row = self.tried.set_index("capacity").loc[self.capacity]
+        below = self.tried[self.tried["capacity"] == self.capacity - 1]
+        text = (
+            f"{self.setting}: {self.capacity} places meet {self.target} with "
+            f"{self.confidence:.0%} confidence (mean {row['mean']:.3g}, upper bound "
+            f"{row['upper']:.3g}; {self.replications} replications)"
+        )
+        if not below.empty:
+            text += f"; {self.capacity - 1} places give mean {float(below['mean'].iloc[0]):.3g}"
+        return text
+
+
+def parse_target(text: str, setting: str) -> Target:
+    """Read ``measure<=value`` or ``setting.measure<=value``; dtoc_rate is acute's."""
+    match = _TARGET.match(text)
+    if match is None:
+        raise PlacesimError(
+            f"target: {text!r} is not allowed: write MEASURE<=VALUE, e.g. capacity_gap<=0"
+        )
+    measure = match["measure"]
+    if measure not in SIZING_MEASURES:
+        raise PlacesimError(
+            f"target: measure {measure!r} is not allowed: must be one of "
+            f"{', '.join(SIZING_MEASURES)}"
+        )
+    try:
+        threshold = float(match["value"])
+    except ValueError:
+        raise PlacesimError(f"target: {match['value']!r} is not a number") from None
+    where = match["setting"] or ("acute" if measure == "dtoc_rate" else setting)
+    if where not in SETTINGS:
+        raise PlacesimError(f"target: setting {where!r} is not one of {', '.join(SETTINGS)}")
+    return Target(measure=measure, setting=where, threshold=threshold)
+
+
+def _with_capacity(scenario: Scenario, setting: str, capacity: int) -> Scenario:
+    """The scenario with `capacity` places; a starting census above it is cut to fit."""
+    return override(scenario, fit_census(scenario, {f"settings.{setting}.capacity": capacity}))
+
+
+def size(
+    scenario: Scenario,
+    setting: str,
+    target: str,
+    replications: int | None = None,
+    seed: int | None = None,
+    confidence: float = 0.95,
+    max_capacity: int | None = None,
+    workers: int = 1,
+    client: Any = None,
+) -> SizingResult:
+    """The smallest capacity of `setting` that meets `target` with `confidence`.
+
+    Parameters
+    ----------
+    scenario
+        The scenario; its other settings stay as they are.
+    setting
+        The setting to size (its base capacity; dated changes stay as written).
+    target
+        ``measure<=value`` on one of ``SIZING_MEASURES``, of `setting` unless written as
+        ``setting.measure<=value`` (dtoc_rate is acute's).
+    replications, seed, workers, client
+        As for :func:`placesim.simulate`; every capacity runs on the same seed.
+    confidence
+        One-sided confidence that the mean meets the target.
+    max_capacity
+        Ceiling of the search (default: four times the offered load plus 50).
+    """
+    defined = scenario.settings.defined()
+    if setting not in defined:
+        raise PlacesimError(f"setting: {setting!r} is not defined (defined: {', '.join(defined)})")
+    if defined[setting].capacity == "unlimited":
+        raise PlacesimError(
+            f"setting: {setting!r} has unlimited capacity; give it a number to size"
+        )
+    goal = parse_target(target, setting)
+    if goal.setting not in defined:
+        raise PlacesimError(f"target: setting {goal.setting!r} is not defined")
+    n = scenario.calendar.replications if replications is None else replications
+    if n < 2:
+        raise PlacesimError(f"replications: {n} is not allowed: sizing needs at least 2")
+    root = scenario.calendar.seed if seed is None else seed
+    rows: dict[int, tuple[float, float, bool]] = {}
+
+    def evaluate(capacity: int) -> bool:
+        if capacity not in rows:
+            variant = _with_capacity(scenario, setting, capacity)
+            res = simulate(variant, replications=n, seed=root, workers=workers, client=client)
+            rows[capacity] = _judge(res, goal, confidence)
+        return rows[capacity][2]
+
+    first = simulate(scenario, replications=n, seed=root, workers=workers, client=client)
+    load = _offered_load(first, setting)
+    ceiling = max_capacity if max_capacity is not None else int(4 * load + 50)
+    low, high = -1, max(1, math.ceil(load))
+    while not evaluate(high):
+        low = high
+        if high >= ceiling:
+            return _result(scenario, setting, goal, confidence, n, None, rows)
+        high = min(ceiling, high * 2)
+    # Bisection on the smallest capacity that meets the target, between low (fails or -1)
+    # and high (meets).
+    guess = max(0, math.floor(load) - 1)
+    if low < guess < high:
+        if evaluate(guess):
+            high = guess
+        else:
+            low = guess
+    while high - low > 1:
+        mid = (low + high) // 2
+        if evaluate(mid):
+            high = mid
+        else:
+            low = mid
+    if high > 0:
+        evaluate(high - 1)
+    return _result(scenario, setting, goal, confidence, n, high, rows)
+
+
+def _offered_load(result: SimulationResult, setting: str) -> float:
+    """Arrival rate x mean stay of `setting` (Little's law), from a run."""
+    summary = result.summary().set_index(["measure", "setting"])["mean"]
+    horizon = result.scenario.calendar.horizon_days
+    arrivals = float(summary.get(("admissions", setting), 0.0)) / horizon
+    waiting = float(summary.get(("waiting_mean", setting), 0.0))
+    stay = float(summary.get(("los_mean", setting), 0.0))
+    load = arrivals * stay if math.isfinite(stay) else 0.0
+    # A full setting admits no more than it has room for; the queue shows the rest.
+    return max(load, float(summary.get(("occupancy_mean", setting), 0.0)) + waiting)
+
+
+def _judge(result: SimulationResult, goal: Target, confidence: float) -> tuple[float, float, bool]:
+    m = result.measures
+    values = m[(m["measure"] == goal.measure) & (m["setting"] == goal.setting)]["value"]
+    v = values.to_numpy(dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size < 2:
+        return math.nan, math.nan, False
+    mean = float(v.mean())
+    upper = mean + float(stats.t.ppf(confidence, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
+    return mean, upper, upper <= goal.threshold
+
+
+def _result(
+    scenario: Scenario,
+    setting: str,
+    goal: Target,
+    confidence: float,
+    n: int,
+    capacity: int | None,
+    rows: dict[int, tuple[float, float, bool]],
+) -> SizingResult:
+    tried = pd.DataFrame(
+        [(c, *rows[c]) for c in sorted(rows)], columns=["capacity", "mean", "upper", "met"]
+    )
+    tried.insert(0, "unit", MEASURES[goal.measure])
+    return SizingResult(
+        setting=setting,
+        target=goal,
+        confidence=confidence,
+        replications=n,
+        capacity=capacity,
+        tried=tried,
+    )
+
+
+def weekly_need(
+    scenario: Scenario,
+    setting: str,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    client: Any = None,
+) -> pd.DataFrame:
+    """Places of `setting` needed week by week, for a winter plan.
+
+    The setting is made unlimited (its dated changes and capacity-change levers dropped),
+    so the census is the demand it would have to meet; a week needs the share-of-days
+    quantile of census / target occupancy over its days (``measures`` options), averaged
+    over replications with a Student-t 95% interval. Other settings keep their capacity.
+
+    Returns
+    -------
+    Columns: week (0-based from start_date), week_start, needed_mean, ci_low, ci_high,
+    capacity (the scenario's mean capacity that week).
+    """
+    defined = scenario.settings.defined()
+    if setting not in defined:
+        raise PlacesimError(f"setting: {setting!r} is not defined (defined: {', '.join(defined)})")
+    levers = [
+        lv.model_dump(mode="json", exclude_unset=True)
+        for lv in scenario.interventions
+        if not (isinstance(lv, CapacityChangeIntervention) and lv.setting == setting)
+    ]
+    unlimited = override(
+        scenario,
+        {
+            f"settings.{setting}.capacity": "unlimited",
+            f"settings.{setting}.capacity_changes": [],
+            "interventions": levers,
+        },
+    )
+    result = simulate(
+        unlimited, replications=replications, seed=seed, workers=workers, client=client
+    )
+    opts = scenario.measures
+    daily = result.daily[result.daily["setting"] == setting].copy()
+    daily["week"] = daily["day"] // 7
+    daily["need"] = (daily["census"] + daily["waiting"]) / opts.target(setting)
+    per_rep = daily.groupby(["week", "replication"])["need"].quantile(opts.share_of_days)
+    days = np.arange(scenario.calendar.horizon_days, dtype=float)
+    capacity = pd.Series(compile_plan(scenario).capacity_by_day(setting, days))
+    capacity = capacity.groupby(days // 7).mean()
+    start = pd.Timestamp(scenario.calendar.start_date)
+    rows = []
+    for week, values in per_rep.groupby(level=0):
+        w = int(str(week))
+        mean, low, high, _ = t_interval(values.to_numpy(dtype=float))
+        rows.append((w, start + pd.Timedelta(days=7 * w), mean, low, high, capacity.get(w)))
+    return pd.DataFrame(
+        rows, columns=["week", "week_start", "needed_mean", "ci_low", "ci_high", "capacity"]
+    )

@@ -1,0 +1,135 @@
+"""Sweeps: one scenario run at every point of a grid of values, as one tidy table.
+
+Each point is written as soon as it finishes; a sweep run again into the same folder skips
+the points already there, so an interrupted sweep resumes where it stopped and gives the
+same table as one run straight through (every point uses the same seed: common random
+numbers across points, too).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from placesim.errors import PlacesimError
+from placesim.experiments.simulate import simulate
+from placesim.reporting import write_table, write_text
+from placesim.scenario import Scenario, fit_census, override, parse_path, parse_value
+
+__all__ = ["parse_values", "sweep"]
+
+
+def parse_values(text: str) -> list[Any]:
+    """Values of a sweep axis: ``40:80:5`` (start:stop:step, stop included), ``a,b,c``, or one.
+
+    Items of a list are read as YAML scalars, so numbers stay numbers.
+    """
+    if text.count(":") == 2 and "," not in text:
+        start, stop, step = (parse_value(part) for part in text.split(":"))
+        if not all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in (start, stop, step)
+        ):
+            raise PlacesimError(f"{text!r}: a range needs numbers, as in 40:80:5")
+        if step <= 0 or stop < start:
+            raise PlacesimError(f"{text!r}: a range needs start <= stop and a step > 0")
+        count = int((stop - start) / step + 1e-9) + 1
+        values = [start + k * step for k in range(count)]
+        return [int(v) if isinstance(start, int) and isinstance(step, int) else v for v in values]
+    return [parse_value(part.strip()) for part in text.split(",")]
+
+
+def _fingerprint(scenario: Scenario, grid: Mapping[str, Sequence[Any]], n: int, seed: int) -> str:
+    spec = {
+        "scenario": scenario.model_dump(mode="json"),
+        "grid": {k: list(v) for k, v in grid.items()},
+        "replications": n,
+        "seed": seed,
+    }
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def sweep(
+    scenario: Scenario,
+    grid: Mapping[str, Sequence[Any]],
+    replications: int | None = None,
+    seed: int | None = None,
+    out: str | Path | None = None,
+    workers: int = 1,
+    client: Any = None,
+) -> pd.DataFrame:
+    """Run `scenario` at every combination of `grid` values; one summary table for all.
+
+    Parameters
+    ----------
+    scenario
+        The scenario every point starts from.
+    grid
+        Dotted path -> values, e.g. ``{"settings.intermediate_care.capacity": [60, 70, 80]}``.
+    replications, seed, workers, client
+        As for :func:`placesim.simulate`; every point uses the same seed.
+    out
+        Folder to write each point to as it finishes, and ``sweep.csv`` at the end. Run
+        again with the same arguments, the points already written are not run again.
+        Every point is validated first; a capacity below the starting census cuts the
+        census to fit (:func:`placesim.override.fit_census`).
+
+    Returns
+    -------
+    Columns: point, one column per path, then measure, setting, unit, mean, ci_low, ci_high,
+    replications.
+    """
+    if not grid or any(len(v) == 0 for v in grid.values()):
+        raise PlacesimError("grid: give at least one path with at least one value")
+    for path in grid:
+        parse_path(path)
+    n = scenario.calendar.replications if replications is None else replications
+    root = scenario.calendar.seed if seed is None else seed
+    folder = Path(out) if out is not None else None
+    paths = list(grid)
+    points = list(itertools.product(*grid.values()))
+    # Every point is checked before anything runs or the folder is claimed.
+    variants = [
+        override(scenario, fit_census(scenario, dict(zip(paths, point, strict=True))))
+        for point in points
+    ]
+    if folder is not None:
+        _claim(folder, _fingerprint(scenario, grid, n, root))
+    tables = []
+    for k, (point, variant) in enumerate(zip(points, variants, strict=True)):
+        file = folder / "points" / f"point-{k:05d}.csv" if folder is not None else None
+        if file is not None and file.exists():
+            tables.append(pd.read_csv(file))
+            continue
+        result = simulate(variant, replications=n, seed=root, workers=workers, client=client)
+        table = result.summary()
+        for j, (path, value) in enumerate(zip(paths, point, strict=True)):
+            table.insert(j, path, value)
+        table.insert(0, "point", k)
+        if file is not None:
+            write_table(table, file)
+            table = pd.read_csv(file)  # the same values whether run now or resumed
+        tables.append(table)
+    combined = pd.concat(tables, ignore_index=True)
+    if folder is not None:
+        write_table(combined, folder / "sweep.csv")
+    return combined
+
+
+def _claim(folder: Path, fingerprint: str) -> None:
+    """Mark `folder` as this sweep's, or refuse if it holds another sweep."""
+    manifest = folder / "sweep.json"
+    if manifest.exists():
+        held = json.loads(manifest.read_text()).get("fingerprint")
+        if held != fingerprint:
+            raise PlacesimError(
+                f"out: {folder} holds a different sweep (scenario, grid, replications or "
+                "seed differ); choose another folder or remove it"
+            )
+        return
+    write_text(manifest, json.dumps({"fingerprint": fingerprint}, indent=2) + "\n")

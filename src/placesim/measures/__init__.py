@@ -1,0 +1,72 @@
+"""Measures: tidy tables of a run, built once from the stay records, and what they mean.
+
+The fifth stage of the flow. It reads the :class:`~placesim.plan.Plan`, the episodes and
+the stay records; it never imports reporting (the result's ``plot`` and ``report`` are
+lazy accessors that do).
+
+- ``tables``: the per-stay, daily and per-replication measure tables; ``MEASURES``.
+- ``statistics``: Student-t intervals over replications.
+- ``outcomes``: the Joint Outcomes Framework and its costs.
+- ``offered_load``: the offered-load check (arrivals x mean stay against capacity).
+- ``result``: :class:`SimulationResult`, what ``simulate`` returns.
+- ``comparison``: :class:`Comparison`, paired differences on common random numbers.
+"""
+
+from __future__ import annotations
+
+from placesim.measures.comparison import Comparison, paired_table
+from placesim.measures.offered_load import SettingLoad, load_warnings, offered_load
+from placesim.measures.outcomes import (
+    CONTEXT,
+    HIGHER_IS_BETTER,
+    LOWER_IS_BETTER,
+    OUTCOMES,
+    OutcomeDefinition,
+    outcome_definitions,
+    population_65_plus,
+    replication_outcomes,
+    summarise_outcomes,
+    supported_discharges,
+)
+from placesim.measures.result import SimulationResult
+from placesim.measures.statistics import t_interval
+from placesim.measures.tables import (
+    GROUP_MEASURES,
+    GROUPINGS,
+    MEASURES,
+    daily_table,
+    group_labels,
+    group_measures,
+    replication_measures,
+    stays_table,
+    summarise,
+)
+
+__all__ = [
+    "CONTEXT",
+    "GROUPINGS",
+    "GROUP_MEASURES",
+    "HIGHER_IS_BETTER",
+    "LOWER_IS_BETTER",
+    "MEASURES",
+    "OUTCOMES",
+    "Comparison",
+    "OutcomeDefinition",
+    "SettingLoad",
+    "SimulationResult",
+    "daily_table",
+    "group_labels",
+    "group_measures",
+    "load_warnings",
+    "offered_load",
+    "outcome_definitions",
+    "paired_table",
+    "population_65_plus",
+    "replication_measures",
+    "replication_outcomes",
+    "stays_table",
+    "summarise",
+    "summarise_outcomes",
+    "supported_discharges",
+    "t_interval",
+]

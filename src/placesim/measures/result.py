@@ -1,0 +1,164 @@
+"""The result of a run: its tables, and the summaries, outcomes, plots and report of them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from placesim.errors import PlacesimError
+from placesim.measures.outcomes import replication_outcomes, summarise_outcomes
+from placesim.measures.tables import group_measures, summarise
+from placesim.plan import Plan, compile_plan
+from placesim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from placesim.reporting.plots import ResultPlots
+
+__all__ = ["SimulationResult"]
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Tables of a run: one row per stay, per setting and day, per measure and replication.
+
+    Attributes
+    ----------
+    scenario
+        The scenario that was run.
+    seed, replications
+        The root seed and the number of replications.
+    stays
+        One row per stay: replication, episode, locality, partnership, age_band, residence,
+        source, setting, requested, arrive, ready, leave, waited, delayed (days from
+        start_date; NaN where not reached by the end), next, overflow, at_start. None for a
+        run with ``keep_stays=False``.
+    daily
+        replication, date, day, setting, census, occupied_mean, waiting, capacity.
+    measures
+        Every measure of every replication: replication, measure, setting, value.
+    timings
+        Seconds spent in demand generation, the engine and the measures (summed over
+        replications), and the wall time of the run.
+    precision_met
+        With ``simulate(precision=...)``: whether every headline measure reached it (else
+        the replication cap was hit); None otherwise.
+    warnings
+        The offered-load check's words for settings near or over capacity
+        (:func:`placesim.measures.load_warnings`).
+    """
+
+    scenario: Scenario
+    seed: int
+    replications: int
+    stays: pd.DataFrame | None
+    daily: pd.DataFrame
+    measures: pd.DataFrame
+    timings: dict[str, float] = field(default_factory=dict)
+    precision_met: bool | None = None
+    warnings: tuple[str, ...] = ()
+
+    def summary(self, confidence: float = 0.95, by: str | None = None) -> pd.DataFrame:
+        """Mean and confidence interval of each measure over replications.
+
+        Parameters
+        ----------
+        confidence
+            Confidence level of the Student-t interval.
+        by
+            None for the whole place (every measure); ``"locality"`` or ``"partnership"``
+            for the measures of people (``placesim.measures.GROUP_MEASURES``) by where they live.
+            Occupancy, waiting and capacity measures are about settings the whole place
+            shares, so they are only in the whole-place table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns measure, setting, `by` (when given), unit, mean, ci_low, ci_high,
+            replications.
+        """
+        if by is None:
+            return summarise(self.measures, confidence)
+        table = group_measures(
+            self.plan, self.stays_table(f"summary(by={by!r})"), by, self._replication_numbers()
+        )
+        return summarise(table, confidence, by=by)
+
+    def outcomes(self, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+        """The Joint Outcomes Framework: mean and confidence interval of each outcome.
+
+        Definitions in ``placesim.measures.OUTCOMES`` and docs/outcomes.md.
+
+        Parameters
+        ----------
+        by
+            None for the whole place, ``"locality"`` or ``"partnership"``.
+        confidence
+            Confidence level of the Student-t interval.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns outcome, `by` (when given), unit, direction, mean, ci_low, ci_high,
+            replications; and cost_gbp_mean, cost_gbp_ci_low, cost_gbp_ci_high when the
+            scenario has a ``costs`` section (NaN for rows it does not price).
+        """
+        stays = self.stays_table("outcomes()")
+        table = replication_outcomes(self.plan, stays, by, self._replication_numbers())
+        return summarise_outcomes(table, confidence, by=by)
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The scenario compiled as it was run (:func:`placesim.plan.compile_plan`)."""
+        return compile_plan(self.scenario)
+
+    def stays_table(self, needed_by: str) -> pd.DataFrame:
+        """The per-stay table, or a clear error naming what needs it when it was not kept."""
+        if self.stays is None:
+            raise PlacesimError(
+                f"{needed_by} needs the per-stay table, which this run did not keep: "
+                "run with keep_stays=True (the CLI's default; --no-stays drops it)"
+            )
+        return self.stays
+
+    @property
+    def plot(self) -> ResultPlots:
+        """Plots of this result: ``census(setting)``, ``waiting(setting)``, ``los(setting)``
+        and ``capacity_gap()``, each a matplotlib Figure (docs/reports.md).
+
+        Needs matplotlib: ``pip install 'placesim[plot]'``.
+        """
+        # Imported here: plots belong to the reporting stage, after the measures.
+        from placesim.reporting.plots import ResultPlots
+
+        return ResultPlots(self)
+
+    def report(self, path: str | Path) -> Path:
+        """Write a self-contained HTML report of this result (docs/reports.md).
+
+        One file, its figures embedded as PNG: the scenario and its inputs, the headline
+        measures, census fan charts, waiting and delays, lengths of stay, capacity gaps, the
+        Joint Outcomes Framework and the results by locality and partnership. Needs
+        matplotlib: ``pip install 'placesim[plot]'``.
+
+        Parameters
+        ----------
+        path
+            The HTML file to write (written atomically; its folder is created). A folder
+            that exists gets ``report.html`` in it.
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        from placesim.reporting.html import write_report
+
+        return write_report(self, path)
+
+    def _replication_numbers(self) -> list[int]:
+        # Every replication has measures, even one in which nobody stayed anywhere.
+        return sorted(int(r) for r in self.measures["replication"].unique())

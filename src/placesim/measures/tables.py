@@ -1,0 +1,421 @@
+"""Measure tables: tidy tables built once from the engine's stay records.
+
+Definitions follow DESIGN.md and docs/model.md. The reporting window is [0, horizon) in days
+from start_date; warm-up (negative times) is a filter applied here, not engine state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from placesim.demand import Episodes
+from placesim.engine import StayRecords
+from placesim.errors import PlacesimError
+from placesim.measures.statistics import t_interval
+from placesim.plan import Plan
+from placesim.plan.pathways import ACUTE, DESTINATIONS, RAPID_RESPONSE, SOURCES, VIRTUAL_WARD
+from placesim.scenario import RESIDENCES, SETTINGS
+
+__all__ = [
+    "GROUPINGS",
+    "GROUP_MEASURES",
+    "MEASURES",
+    "daily_table",
+    "group_labels",
+    "group_measures",
+    "replication_measures",
+    "stays_table",
+    "summarise",
+]
+
+MEASURES: dict[str, str] = {
+    "admissions": "people",
+    "admissions_from_care_homes": "people",
+    "avoided_admissions": "people",
+    "bed_days": "bed days",
+    "los_mean": "days",
+    "los_median": "days",
+    "los_p90": "days",
+    "delayed_bed_days": "bed days",
+    "dtoc_rate": "ratio",
+    "wait_mean": "days",
+    "occupancy_mean": "beds",
+    "occupancy_p95": "beds",
+    "occupancy_rate": "ratio",
+    "waiting_mean": "people",
+    "capacity": "beds",
+    "capacity_needed": "beds",
+    "capacity_gap": "beds",
+}
+"""Measure names (stable: scripts rely on them) and their units."""
+
+GROUP_MEASURES: tuple[str, ...] = (
+    "admissions",
+    "admissions_from_care_homes",
+    "avoided_admissions",
+    "bed_days",
+    "delayed_bed_days",
+    "los_mean",
+    "los_median",
+    "los_p90",
+    "wait_mean",
+)
+"""Measures that belong to people, so can be split by where they live (:func:`group_measures`).
+
+Occupancy, waiting, capacity and the capacity gap are about a setting shared by the whole
+place: they have no by-locality version."""
+
+GROUPINGS: tuple[str, ...] = ("locality", "partnership")
+"""The columns of the stays table that results can be split by."""
+
+_CARE_HOME_RESIDENCE = RESIDENCES.index("care_home")
+
+
+def _integral(
+    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Cumulative time-integral of the count of intervals [start, end) up to each time `at`.
+
+    Exact for a step function: sum over intervals of (min(at, end) - start)^+, computed with
+    sorted arrays and prefix sums so it costs O((n + m) log n), not O(n m).
+    """
+    s = np.sort(starts)
+    e = np.sort(ends[np.isfinite(ends)])
+    s_cum = np.concatenate(([0.0], np.cumsum(s)))
+    e_cum = np.concatenate(([0.0], np.cumsum(e)))
+    ks = np.searchsorted(s, at, side="right")
+    ke = np.searchsorted(e, at, side="right")
+    return (ks * at - s_cum[ks]) - (ke * at - e_cum[ke])
+
+
+def _count(
+    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
+    """Number of intervals [start, end) containing each time `at` (NaN end = still open)."""
+    s = np.sort(starts)
+    e = np.sort(ends[np.isfinite(ends)])
+    return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
+
+
+def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFrame:
+    """Daily series of each setting over the reporting window.
+
+    ``census`` counts people holding a place at the midnight that ends the day (the NHS
+    midnight census); ``occupied_mean`` is the mean number over the day (its sum is the bed
+    days); ``waiting`` counts people waiting for the setting at that midnight; ``capacity``
+    is the capacity in force on the day.
+    """
+    horizon = plan.horizon_days
+    days = np.arange(horizon, dtype=float)
+    edges = np.arange(horizon + 1, dtype=float)
+    midnight = days + 1.0
+    frames = []
+    for s, name in enumerate(SETTINGS):
+        if not plan.defined[s]:
+            continue
+        m = records.setting == s
+        arrive, leave, requested = records.arrive[m], records.leave[m], records.requested[m]
+        inside = np.isfinite(arrive)
+        area = _integral(arrive[inside], leave[inside], edges)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "replication": replication,
+                    "day": days.astype(np.int64),
+                    "setting": name,
+                    "census": _count(arrive[inside], leave[inside], midnight),
+                    "occupied_mean": np.diff(area),
+                    "waiting": _count(requested, arrive, midnight),
+                    "capacity": plan.capacity_by_day(name, days),
+                }
+            )
+        )
+    out = pd.concat(frames, ignore_index=True)
+    out.insert(1, "date", pd.Timestamp(plan.start_date) + pd.to_timedelta(out["day"], "D"))
+    out["setting"] = pd.Categorical(out["setting"], categories=list(SETTINGS))
+    return out
+
+
+def replication_measures(
+    plan: Plan,
+    episodes: Episodes,
+    records: StayRecords,
+    daily: pd.DataFrame,
+    replication: int,
+) -> pd.DataFrame:
+    """Every measure of one replication: columns replication, measure, setting, value."""
+    horizon = plan.end_time
+    opts = plan.measure_options
+    rows: list[tuple[str, str, float]] = []
+    residence = episodes.residence[records.episode]
+    for s, name in enumerate(SETTINGS):
+        if not plan.defined[s]:
+            continue
+        m = records.setting == s
+        arrive, ready, leave = records.arrive[m], records.ready[m], records.leave[m]
+        inside = np.isfinite(arrive)
+        at_start = records.at_start[m]
+        came = inside & ~at_start & (arrive >= 0.0) & (arrive < horizon)
+        ended = np.isfinite(leave) & (leave >= 0.0) & (leave < horizon)
+        ended_fresh = ended & ~at_start
+        window = np.array([0.0, horizon])
+        bed_days = float(np.diff(_integral(arrive[inside], leave[inside], window))[0])
+        has_ready = np.isfinite(ready)
+        delayed = float(np.diff(_integral(ready[has_ready], leave[has_ready], window))[0])
+        los = (leave - arrive)[ended_fresh]
+        waited = (arrive - records.requested[m])[came]
+        d = daily[daily["setting"] == name]
+        census = d["census"].to_numpy(dtype=float)
+        occupied = d["occupied_mean"].to_numpy(dtype=float)
+        capacity = d["capacity"].to_numpy(dtype=float)
+        demand = census + d["waiting"].to_numpy(dtype=float)
+        target = opts.target(name)
+        needed = float(np.quantile(demand / target, opts.share_of_days))
+        finite_cap = bool(np.all(np.isfinite(capacity)))
+        rows += [
+            ("admissions", name, float(came.sum())),
+            (
+                "admissions_from_care_homes",
+                name,
+                float((came & (residence[m] == _CARE_HOME_RESIDENCE)).sum()),
+            ),
+            ("bed_days", name, bed_days),
+            ("los_mean", name, float(los.mean()) if los.size else np.nan),
+            ("los_median", name, float(np.median(los)) if los.size else np.nan),
+            ("los_p90", name, float(np.quantile(los, 0.9)) if los.size else np.nan),
+            ("delayed_bed_days", name, delayed),
+            ("wait_mean", name, float(waited.mean()) if waited.size else np.nan),
+            ("occupancy_mean", name, float(occupied.mean())),
+            ("occupancy_p95", name, float(np.quantile(census, 0.95))),
+            ("waiting_mean", name, float(d["waiting"].mean())),
+            ("capacity_needed", name, needed),
+        ]
+        if finite_cap:
+            mean_cap = float(capacity.mean())
+            rows += [
+                ("capacity", name, mean_cap),
+                (
+                    "occupancy_rate",
+                    name,
+                    float(occupied.mean()) / mean_cap if mean_cap > 0 else np.nan,
+                ),
+                (
+                    "capacity_gap",
+                    name,
+                    float(np.quantile(demand / target - capacity, opts.share_of_days)),
+                ),
+            ]
+        if s == ACUTE:
+            rows.append(("dtoc_rate", name, delayed / bed_days if bed_days > 0 else np.nan))
+        if s in (RAPID_RESPONSE, VIRTUAL_WARD):
+            finished = came & np.isfinite(leave)
+            avoided = finished & (records.next[m] != ACUTE)
+            rows.append(("avoided_admissions", name, float(avoided.sum())))
+    out = pd.DataFrame(rows, columns=["measure", "setting", "value"])
+    out.insert(0, "replication", replication)
+    return out
+
+
+def group_labels(stays: pd.DataFrame, by: str | None) -> list[str]:
+    """The groups of column `by` of a stays table, in its category order (every category).
+
+    Raises
+    ------
+    PlacesimError
+        If `by` is not None, ``"locality"`` or ``"partnership"``.
+    """
+    if by is None:
+        return []
+    if by not in GROUPINGS:
+        raise PlacesimError(
+            f"by: {by!r} is not allowed: must be None, {' or '.join(map(repr, GROUPINGS))}"
+        )
+    column = stays[by]
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        return [str(c) for c in column.cat.categories]
+    return sorted(str(c) for c in column.dropna().unique())
+
+
+def group_measures(
+    plan: Plan,
+    stays: pd.DataFrame,
+    by: str | None = None,
+    replications: Iterable[int] | None = None,
+) -> pd.DataFrame:
+    """The measures of people (:data:`GROUP_MEASURES`) per replication, setting and group.
+
+    Computed from the stays table with the definitions of :func:`replication_measures`, so
+    that admissions, bed days and delayed bed days summed over the localities (or the
+    partnerships) of a replication are the place's. A person belongs to the locality of
+    their episode; referral streams carry their own ``locality`` label (default
+    ``external``), which is also their partnership. Every group, setting and replication
+    gets a row: counts and bed days are 0 where nobody came, lengths of stay and waits NaN.
+
+    Parameters
+    ----------
+    plan
+        The compiled scenario that was run (its horizon and settings).
+    stays
+        The stays table (:func:`stays_table`), one or many replications.
+    by
+        ``"locality"``, ``"partnership"``, or None for the whole place.
+    replications
+        The replications to report; default those in `stays`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns replication, measure, setting, `by` (when given), value.
+    """
+    labels = group_labels(stays, by)
+    horizon = plan.end_time
+    settings = plan.defined_settings()
+    reps = (
+        sorted(int(r) for r in stays["replication"].unique())
+        if replications is None
+        else [int(r) for r in replications]
+    )
+
+    arrive = stays["arrive"].to_numpy(dtype=float)
+    ready = stays["ready"].to_numpy(dtype=float)
+    leave = stays["leave"].to_numpy(dtype=float)
+    requested = stays["requested"].to_numpy(dtype=float)
+    at_start = stays["at_start"].to_numpy(dtype=bool)
+    inside = np.isfinite(arrive)
+    finished = np.isfinite(leave)
+    came = inside & ~at_start & (arrive >= 0.0) & (arrive < horizon)
+    ended_fresh = finished & (leave >= 0.0) & (leave < horizon) & ~at_start
+    # An unfinished stay runs on past the window: clip its end at the horizon.
+    until = np.minimum(np.where(finished, leave, np.inf), horizon)
+    bed_days = np.where(inside, np.clip(until - np.maximum(arrive, 0.0), 0.0, None), 0.0)
+    has_ready = np.isfinite(ready)
+    delayed = np.where(has_ready, np.clip(until - np.maximum(ready, 0.0), 0.0, None), 0.0)
+    from_care_home = (stays["residence"] == "care_home").to_numpy(dtype=bool)
+    to_acute = (stays["next"] == "acute").to_numpy(dtype=bool)
+
+    keys = ["replication", "setting"] + ([by] if by is not None else [])
+    frame = pd.DataFrame(
+        {
+            "replication": stays["replication"].to_numpy(dtype=np.int64),
+            "setting": stays["setting"].astype(str).to_numpy(),
+            **({by: stays[by].astype(str).to_numpy()} if by is not None else {}),
+            "admissions": came.astype(float),
+            "admissions_from_care_homes": (came & from_care_home).astype(float),
+            "avoided_admissions": (came & finished & ~to_acute).astype(float),
+            "bed_days": bed_days,
+            "delayed_bed_days": delayed,
+            "los": np.where(ended_fresh, leave - arrive, np.nan),
+            "wait": np.where(came, arrive - requested, np.nan),
+        }
+    )
+    levels: list[list[Any]] = [list(reps), list(settings)]
+    if by is not None:
+        levels.append(labels)
+    full = pd.MultiIndex.from_product(levels, names=keys)
+    grouped = frame.groupby(keys, sort=False)
+    totals = ["admissions", "admissions_from_care_homes", "avoided_admissions"]
+    totals += ["bed_days", "delayed_bed_days"]
+    wide = grouped[totals].sum().reindex(full, fill_value=0.0)
+    los = frame.dropna(subset=["los"]).groupby(keys, sort=False)["los"]
+    wide["los_mean"] = los.mean().reindex(full)
+    wide["los_median"] = los.median().reindex(full)
+    wide["los_p90"] = los.quantile(0.9).reindex(full)
+    wide["wait_mean"] = frame.dropna(subset=["wait"]).groupby(keys)["wait"].mean().reindex(full)
+
+    out = (
+        wide[list(GROUP_MEASURES)]
+        .reset_index()
+        .melt(id_vars=keys, var_name="measure", value_name="value")
+    )
+    keep = (out["measure"] != "avoided_admissions") | out["setting"].isin(
+        [SETTINGS[RAPID_RESPONSE], SETTINGS[VIRTUAL_WARD]]
+    )
+    # Rows in the order of replication_measures: by setting, then measure, then group.
+    order: dict[str, Any] = {
+        "setting": pd.Categorical(out["setting"], categories=settings),
+        "measure": pd.Categorical(out["measure"], categories=list(GROUP_MEASURES)),
+    }
+    if by is not None:
+        out[by] = pd.Categorical(out[by], categories=labels)
+        order[by] = out[by]
+    rank = pd.DataFrame({"replication": out["replication"], **order})
+    rows = rank[keep].sort_values(list(rank.columns), kind="stable").index
+    columns = ["replication", "measure", "setting"] + ([by] if by is not None else [])
+    return out.loc[rows, [*columns, "value"]].reset_index(drop=True)
+
+
+def _categorical(codes: npt.NDArray[np.integer[Any]], labels: Sequence[str]) -> pd.Categorical[Any]:
+    """A categorical column from integer codes (-1 = missing)."""
+    return pd.Categorical.from_codes(
+        codes.astype(np.int64), dtype=pd.CategoricalDtype(list(labels))
+    )
+
+
+def stays_table(episodes: Episodes, records: StayRecords, replication: int) -> pd.DataFrame:
+    """One row per stay with the person's segment and the stay's times (days from start)."""
+    e = records.episode
+    loc = episodes.locality[e]
+    partnership_codes = np.array(
+        [sorted(set(episodes.partnerships)).index(p) for p in episodes.partnerships],
+        dtype=np.int64,
+    )
+    return pd.DataFrame(
+        {
+            "replication": replication,
+            "episode": e,
+            "locality": _categorical(loc, episodes.localities),
+            "partnership": _categorical(partnership_codes[loc], sorted(set(episodes.partnerships))),
+            "age_band": _categorical(episodes.age_band[e], episodes.age_bands),
+            "residence": _categorical(episodes.residence[e], RESIDENCES),
+            "source": _categorical(records.source, SOURCES),
+            "setting": _categorical(records.setting, SETTINGS),
+            "requested": records.requested,
+            "arrive": records.arrive,
+            "ready": records.ready,
+            "leave": records.leave,
+            "waited": records.arrive - records.requested,
+            "delayed": records.leave - records.ready,
+            "next": _categorical(records.next, DESTINATIONS),
+            "overflow": records.overflow,
+            "at_start": records.at_start,
+        }
+    )
+
+
+def summarise(
+    measures: pd.DataFrame, confidence: float = 0.95, by: str | None = None
+) -> pd.DataFrame:
+    """Mean and Student-t confidence interval of each measure over replications.
+
+    The interval is mean +/- t_{n-1} s / sqrt(n) (Law, Simulation Modeling and Analysis,
+    section 9.4.1); with one replication it is NaN. Replications where a measure is NaN
+    (no stay ended, say) are left out of that measure.
+
+    Parameters
+    ----------
+    measures
+        Columns replication, measure, setting, value (and `by`), as from
+        :func:`replication_measures` or :func:`group_measures`.
+    confidence
+        Confidence level of the interval.
+    by
+        A group column of `measures` (``"locality"``, ``"partnership"``) to summarise
+        within, or None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns measure, setting, `by` (when given), unit, mean, ci_low, ci_high,
+        replications.
+    """
+    keys = ["measure", "setting"] + ([by] if by is not None else [])
+    out = []
+    for key, g in measures.groupby(keys, sort=False, observed=True):
+        mean, low, high, n = t_interval(g["value"], confidence)
+        out.append((*key, MEASURES[str(key[0])], mean, low, high, n))
+    return pd.DataFrame(out, columns=[*keys, "unit", "mean", "ci_low", "ci_high", "replications"])

@@ -1,0 +1,1064 @@
+"""The HTML report: one self-contained file of a run, or of a comparison, to read and share.
+
+A planner opens it in a browser, mails it or files it with the decision it supported. It
+holds everything it shows: figures are PNG images embedded as ``data:`` URIs, styles are
+in the page, and nothing is fetched from anywhere (no fonts, scripts or style sheets), so
+it reads the same offline and years later. Every piece of text from a scenario is
+escaped. Each section has a stable ``id`` (:data:`RESULT_SECTIONS`,
+:data:`COMPARISON_SECTIONS`) to link to.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from placesim.errors import PlacesimError
+from placesim.measures import (
+    OUTCOMES,
+    Comparison,
+    SimulationResult,
+    population_65_plus,
+    replication_outcomes,
+    t_interval,
+)
+from placesim.plan import Plan
+from placesim.reporting.outputs import write_text
+from placesim.reporting.plots import (
+    HOLDING_SETTINGS,
+    daily_delayed,
+    los_days,
+    plot_capacity_gap,
+    plot_census,
+    plot_los,
+    plot_waiting,
+)
+from placesim.reporting.summary import format_number
+from placesim.scenario import SETTINGS, LocalityRollout, Scenario, diff_scenarios
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "COMPARISON_SECTIONS",
+    "RESULT_SECTIONS",
+    "comparison_html",
+    "result_html",
+    "write_comparison_report",
+    "write_report",
+]
+
+RESULT_SECTIONS: tuple[str, ...] = (
+    "scenario",
+    "warnings",
+    "headline",
+    "census",
+    "waiting",
+    "los",
+    "capacity-gap",
+    "outcomes",
+    "localities",
+    "partnerships",
+)
+"""Section ids of a run's report, in page order."""
+
+COMPARISON_SECTIONS: tuple[str, ...] = (
+    "scenarios",
+    "warnings",
+    "significant",
+    "headline",
+    "census",
+    "waiting",
+    "los",
+    "capacity-gap",
+    "outcomes",
+    "localities",
+    "partnerships",
+)
+"""Section ids of a comparison's report, in page order."""
+
+_TITLES = {
+    "scenario": "The scenario",
+    "scenarios": "The scenarios",
+    "warnings": "Offered-load check",
+    "significant": "Significant differences",
+    "headline": "Headline measures",
+    "census": "Occupancy: midnight census against capacity",
+    "waiting": "Waiting and delayed discharges",
+    "los": "Length of stay",
+    "capacity-gap": "Capacity gap",
+    "outcomes": "Joint Outcomes Framework",
+    "localities": "By locality",
+    "partnerships": "By partnership",
+}
+
+HEADLINE: tuple[tuple[str, str], ...] = (
+    ("admissions", "Admissions"),
+    ("bed_days", "Bed days"),
+    ("los_mean", "Mean stay (days)"),
+    ("occupancy_mean", "Mean occupancy"),
+    ("capacity", "Capacity"),
+    ("occupancy_rate", "Occupancy rate"),
+    ("delayed_bed_days", "Delayed bed days"),
+    ("wait_mean", "Mean wait (days)"),
+    ("waiting_mean", "Waiting at midnight"),
+    ("capacity_gap", "Capacity gap"),
+)
+"""The measures of the headline table, with their column headings."""
+
+GROUP_OUTCOMES: tuple[str, ...] = (
+    "admissions_into_hospital",
+    "admissions_from_care_homes",
+    "non_elective_bed_days",
+    "delayed_acute_bed_days",
+    "intermediate_care_admissions",
+    "reablement_packages_started",
+    "new_care_home_placements_per_100k",
+    "supported_discharges_to_long_term_care_pct",
+)
+"""Outcomes shown by locality and partnership (the rest are in the whole-place table)."""
+
+_DPI = 100
+
+_STYLE = """
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial,
+  sans-serif; margin: 0; color: #1b1b1b; background: #fff; font-size: 15px; line-height: 1.45; }
+header, main, footer { max-width: 1180px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 18px; border-bottom: 1px solid #ccc; }
+h1 { font-size: 26px; margin: 8px 0; }
+h2 { font-size: 21px; margin: 34px 0 10px; padding-top: 8px; border-top: 1px solid #e2e2e2; }
+h3 { font-size: 16px; margin: 20px 0 6px; }
+nav { margin: 10px 0 14px; font-size: 14px; }
+nav a { margin-right: 14px; color: #1b1b1b; }
+p.lead { margin: 4px 0 10px; color: #333; }
+p.note, .note { color: #555; font-size: 13px; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 3px 18px; margin: 8px 0; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+div.table { overflow-x: auto; margin: 8px 0 14px; }
+table { border-collapse: collapse; font-size: 13px; }
+th, td { border-bottom: 1px solid #ddd; padding: 4px 7px; text-align: left; vertical-align: top; }
+th { background: #f3f3f3; font-weight: 600; }
+td.n, th.n { text-align: right; }
+span.ci { display: block; color: #666; font-size: 11px; }
+td.sig { font-weight: 700; }
+figure { margin: 10px 0 22px; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { font-size: 13px; color: #444; }
+ul.warn { border-left: 4px solid #8a5a00; padding: 6px 12px 6px 28px; margin: 8px 0; }
+details { margin: 8px 0 16px; }
+summary { cursor: pointer; color: #333; }
+footer { margin-top: 40px; padding: 12px 24px 30px; color: #666; font-size: 12px;
+  border-top: 1px solid #ccc; }
+@media print { nav { display: none; } h2 { break-before: auto; } figure { break-inside: avoid; } }
+"""
+
+
+class _Html(str):
+    """Text that is already HTML (its parts escaped): not escaped again."""
+
+    __slots__ = ()
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _cell(value: object) -> str:
+    return value if isinstance(value, _Html) else _e(value)
+
+
+def _label(name: str) -> str:
+    """A snake_case name for people to read."""
+    text = name.replace("_pct", " (%)").replace("_per_100k", " per 100k").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _value(x: float, unit: str) -> str:
+    if unit == "GBP":
+        return "-" if not math.isfinite(x) else f"£{x:,.0f}"
+    return format_number(x, unit)
+
+
+def _ci(mean: float, low: float, high: float, unit: str) -> _Html:
+    """A mean with its confidence interval underneath."""
+    shown = _e(_value(mean, unit))
+    if math.isfinite(low) and math.isfinite(high):
+        interval = f"{_value(low, unit)} to {_value(high, unit)}"
+        return _Html(f'{shown}<span class="ci">{_e(interval)}</span>')
+    return _Html(shown)
+
+
+def _significant(low: float, high: float) -> bool:
+    return math.isfinite(low) and math.isfinite(high) and not low <= 0.0 <= high
+
+
+def _table(head: Sequence[object], rows: Iterable[Sequence[object]], numeric_from: int = 1) -> str:
+    """A table; cells from column `numeric_from` on are right-aligned numbers."""
+
+    def cls(i: int, extra: str = "") -> str:
+        names = " ".join(c for c in ("n" if i >= numeric_from else "", extra) if c)
+        return f' class="{names}"' if names else ""
+
+    out = ['<div class="table"><table><thead><tr>']
+    out += [f"<th{cls(i)}>{_cell(h)}</th>" for i, h in enumerate(head)]
+    out.append("</tr></thead><tbody>")
+    for row in rows:
+        out.append("<tr>")
+        for i, c in enumerate(row):
+            extra = "sig" if isinstance(c, _Sig) else ""
+            out.append(f"<td{cls(i, extra)}>{_cell(c)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+class _Sig(_Html):
+    """A cell whose difference is significant (its 95% CI excludes zero): shown in bold."""
+
+    __slots__ = ()
+
+
+def _facts(items: Iterable[tuple[str, object]]) -> str:
+    body = "".join(f"<dt>{_e(k)}</dt><dd>{_cell(v)}</dd>" for k, v in items)
+    return f'<dl class="facts">{body}</dl>'
+
+
+def _png(fig: Figure) -> str:
+    """The figure as a base64 PNG ``data:`` URI."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=_DPI, metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figure(fig: Figure, alt: str, caption: str = "") -> str:
+    cap = f"<figcaption>{_e(caption)}</figcaption>" if caption else ""
+    return f'<figure><img src="{_png(fig)}" alt="{_e(alt)}">{cap}</figure>'
+
+
+def _section(key: str, body: str, title: str | None = None) -> str:
+    heading = _e(title or _TITLES[key])
+    return f'<section id="{_e(key)}"><h2>{heading}</h2>{body}</section>'
+
+
+def _page(title: str, lead: str, sections: Sequence[str], keys: Sequence[str]) -> str:
+    from placesim import __version__
+
+    nav = "".join(f'<a href="#{_e(k)}">{_e(_TITLES[k])}</a>' for k in keys)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
+        f'<header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p><nav>{nav}</nav></header>'
+        f"<main>{''.join(sections)}</main>"
+        f"<footer>Made by placesim {_e(__version__)}. Every figure is the mean over "
+        "replications with its Student-t 95% confidence interval; definitions are in "
+        "docs/model.md and docs/outcomes.md; how to read this report is in "
+        "docs/reports.md.</footer></body></html>\n"
+    )
+
+
+# ------------------------------------------------------------------ what the scenario is
+
+
+def _period(sc: Scenario) -> str:
+    cal = sc.calendar
+    return f"{cal.start_date} to {cal.end_date} ({cal.horizon_days} days)"
+
+
+def _warmup(sc: Scenario) -> str:
+    cal = sc.calendar
+    if not cal.warmup_days:
+        return "none"
+    return (
+        f"{cal.warmup_days} days, simulated from {cal.sim_start_date} and left out of every measure"
+    )
+
+
+def _people(sc: Scenario, plan: Plan) -> str:
+    if sc.population is None:
+        return "no population (demand from referral streams only)"
+    total = sum(sum(loc.people.values()) for loc in sc.population.localities)
+    older = float(population_65_plus(plan)["people"].sum())
+    homes = sum(sum(loc.care_home_residents.values()) for loc in sc.population.localities)
+    n = len(sc.population.localities)
+    parts = len({loc.partnership for loc in sc.population.localities})
+    return (
+        f"{total:,} people ({older:,.0f} aged 65+, {homes:,} in care homes) in {n} "
+        f"localit{'y' if n == 1 else 'ies'} and {parts} partnership{'s' if parts != 1 else ''}, "
+        f"growing {100 * sc.population.annual_growth:g}% a year"
+    )
+
+
+def _population_table(sc: Scenario, plan: Plan) -> str:
+    if sc.population is None:
+        return ""
+    older = population_65_plus(plan).set_index("locality")["people"]
+    rows = [
+        (
+            loc.name,
+            loc.partnership,
+            f"{sum(loc.people.values()):,}",
+            f"{float(older.get(loc.name, 0.0)):,.0f}",
+            f"{sum(loc.care_home_residents.values()):,}",
+        )
+        for loc in sc.population.localities
+    ]
+    head = ("Locality", "Partnership", "People", "Aged 65+", "In care homes")
+    return "<h3>Population</h3>" + _table(head, rows, numeric_from=2)
+
+
+def _capacity_text(sc: Scenario, plan: Plan, setting: str) -> tuple[str, str]:
+    """Capacity at the start of the reporting window, and its changes during it."""
+    steps = plan.capacity_steps[SETTINGS.index(setting)]
+    start = [c for t, c in steps if t <= 0.0][-1]
+    if not math.isfinite(start):
+        return "unlimited", ""
+    changes = [
+        f"{sc.calendar.start_date + dt.timedelta(days=int(t))}: {c:,.0f}"
+        for t, c in steps
+        if 0.0 < t < sc.calendar.horizon_days
+    ]
+    return f"{start:,.0f}", "; ".join(changes)
+
+
+def _services_table(sc: Scenario, plan: Plan) -> str:
+    rows = []
+    for name, s in sc.settings.defined().items():
+        capacity, changes = _capacity_text(sc, plan, name)
+        start = sc.initial_state.get(name)  # type: ignore[call-overload]
+        census = f"{start.occupied:,} in, {start.waiting:,} waiting" if start else "empty"
+        rows.append(
+            (
+                _label(name),
+                capacity,
+                changes or "-",
+                s.los.describe(),
+                s.when_full.replace("_", " "),
+                f"{100 * sc.measures.target(name):g}%",
+                census,
+            )
+        )
+    head = (
+        "Service",
+        "Capacity at start",
+        "Capacity changes in the window",
+        "Stay until ready",
+        "When full",
+        "Target occupancy",
+        "At the start",
+    )
+    return "<h3>Services</h3>" + _table(head, rows, numeric_from=99)
+
+
+def _where(localities: list[str] | None, partnerships: list[str] | None) -> str:
+    parts = []
+    if localities:
+        parts.append("localities " + ", ".join(localities))
+    if partnerships:
+        parts.append("partnerships " + ", ".join(partnerships))
+    return "; ".join(parts) or "the whole place"
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_param(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_param(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+_LEVER_FIELDS = {"type", "name", "start", "end", "ramp_up_days", "localities", "partnerships"}
+
+
+def _interventions_table(sc: Scenario) -> str:
+    if not sc.interventions:
+        return "<h3>Interventions</h3><p>None: the scenario runs today's services unchanged.</p>"
+    rows = []
+    for lever in sc.interventions:
+        data = lever.model_dump(mode="json")
+        if isinstance(lever, LocalityRollout):
+            when = "; ".join(
+                f"from {p.start}: {_where(p.localities, p.partnerships)}" for p in lever.phases
+            )
+            where = "phased (see dates)"
+        else:
+            end = f" to {lever.end}" if lever.end else " on"
+            when = f"from {lever.start}{end}"
+            where = _where(lever.localities, lever.partnerships)
+        if data.get("ramp_up_days"):
+            when += f" (ramping up over {data['ramp_up_days']:g} days)"
+        params = "; ".join(
+            f"{k.replace('_', ' ')}: {_param(v)}"
+            for k, v in data.items()
+            if k not in _LEVER_FIELDS | {"phases"}
+        )
+        rows.append((data["type"].replace("_", " "), lever.name or "-", when, where, params))
+    head = ("Intervention", "Name", "When", "Where", "Parameters")
+    return "<h3>Interventions</h3>" + _table(head, rows, numeric_from=99)
+
+
+def _other_inputs(sc: Scenario) -> str:
+    out = []
+    if sc.referrals:
+        rows = [
+            (r.name, _label(r.setting), f"{r.rate_per_day:g}", r.locality) for r in sc.referrals
+        ]
+        head = ("Referral stream", "Into", "Per day", "Locality label")
+        out.append("<h3>Referrals</h3>" + _table(head, rows, numeric_from=2))
+    if sc.costs is not None:
+        given = [(k, v) for k, v in sc.costs.model_dump().items() if v is not None]
+        if given:
+            costs = [(_label(k), f"£{v:,.0f}") for k, v in given]
+            out.append("<h3>Unit costs</h3>" + _table(("Cost", "GBP"), costs))
+    return "".join(out)
+
+
+def _scenario_section(result: SimulationResult) -> str:
+    sc = result.scenario
+    facts = _facts(
+        [
+            ("Name", sc.name),
+            ("Description", sc.description or "-"),
+            ("Period", _period(sc)),
+            ("Warm-up", _warmup(sc)),
+            ("Replications", f"{result.replications}"),
+            ("Seed", f"{result.seed}"),
+            ("Population", _people(sc, result.plan)),
+        ]
+    )
+    body = (
+        facts
+        + _population_table(sc, result.plan)
+        + _services_table(sc, result.plan)
+        + _interventions_table(sc)
+        + _other_inputs(sc)
+    )
+    return _section("scenario", body)
+
+
+def _warnings_section(results: Sequence[SimulationResult]) -> str:
+    parts = []
+    for res in results:
+        head = f"<h3>{_e(res.scenario.name)}</h3>" if len(results) > 1 else ""
+        if res.warnings:
+            items = "".join(f"<li>{_e(w)}</li>" for w in res.warnings)
+            parts.append(f'{head}<ul class="warn">{items}</ul>')
+        else:
+            parts.append(f"{head}<p>No service is near or over its capacity.</p>")
+    intro = (
+        '<p class="note">Before the run, arrivals a day times the mean stay (the offered '
+        "load, by Little's law) is set against each service's capacity. Delays add to it, so "
+        "this can only understate the pressure.</p>"
+    )
+    return _section("warnings", intro + "".join(parts))
+
+
+# ------------------------------------------------------------------------- the results
+
+
+def _summary_index(summary: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float, float, str]]:
+    return {
+        (str(m), str(s)): (float(mean), float(low), float(high), str(unit))
+        for m, s, mean, low, high, unit in zip(
+            summary["measure"],
+            summary["setting"],
+            summary["mean"],
+            summary["ci_low"],
+            summary["ci_high"],
+            summary["unit"],
+            strict=True,
+        )
+    }
+
+
+def _headline_section(result: SimulationResult, summary: pd.DataFrame) -> str:
+    index = _summary_index(summary)
+    lines = []
+    if ("dtoc_rate", "acute") in index:
+        mean, low, high, _ = index[("dtoc_rate", "acute")]
+        delayed = index[("delayed_bed_days", "acute")]
+        lines.append(
+            f"Delayed discharges take {format_number(mean, 'ratio')} of acute bed days "
+            f"(95% CI {format_number(low, 'ratio')} to {format_number(high, 'ratio')}): "
+            f"{format_number(delayed[0], 'bed days')} bed days over the period."
+        )
+    rows = []
+    for setting in result.scenario.settings.defined():
+        row: list[object] = [_label(setting)]
+        for measure, _ in HEADLINE:
+            if (measure, setting) in index:
+                mean, low, high, unit = index[(measure, setting)]
+                row.append(_ci(mean, low, high, unit))
+            else:
+                row.append("-")
+        rows.append(row)
+    head = ["Service", *(label for _, label in HEADLINE)]
+    full = _table(
+        ("Measure", "Service", "Unit", "Mean", "95% CI", "Replications"),
+        [
+            (
+                m,
+                _label(str(s)),
+                u,
+                _value(float(mean), str(u)),
+                f"{_value(float(lo), str(u))} to {_value(float(hi), str(u))}"
+                if math.isfinite(float(lo))
+                else "-",
+                int(n),
+            )
+            for m, s, u, mean, lo, hi, n in zip(
+                summary["measure"],
+                summary["setting"],
+                summary["unit"],
+                summary["mean"],
+                summary["ci_low"],
+                summary["ci_high"],
+                summary["replications"],
+                strict=True,
+            )
+        ],
+        numeric_from=3,
+    )
+    body = (
+        "".join(f'<p class="lead">{_e(line)}</p>' for line in lines)
+        + '<p class="note">Mean over replications, with its 95% confidence interval '
+        "underneath. Capacity gap: places to add so that people in the service and people "
+        f"waiting for it fit within the target occupancy on "
+        f"{100 * result.scenario.measures.share_of_days:g}% of days (positive: a shortfall)."
+        "</p>"
+        + _table(head, rows)
+        + f"<details><summary>Every measure ({len(summary)} rows)</summary>{full}</details>"
+    )
+    return _section("headline", body)
+
+
+def _census_section(results: Sequence[SimulationResult]) -> str:
+    several = len(results) > 1
+    intro = (
+        "<p>The number of people in each service at midnight (the NHS census), day by day. "
+        + (
+            "Each scenario's line is its median over replications, with a band holding 90% of them."
+            if several
+            else "The line is the median over replications; the darker band holds the "
+            "middle 50% of replications, the lighter one 90%."
+        )
+        + " The dashed line is the capacity in force.</p>"
+    )
+    figs = [
+        _figure(
+            plot_census(list(results), setting),
+            f"Midnight census of {_label(setting).lower()} against capacity",
+        )
+        for setting in results[0].scenario.settings.defined()
+    ]
+    return _section("census", intro + "".join(figs))
+
+
+def _has_waiting(result: SimulationResult, setting: str) -> bool:
+    d = result.daily[result.daily["setting"] == setting]
+    if float(d["waiting"].max()) > 0:
+        return True
+    if setting in HOLDING_SETTINGS:
+        return float(daily_delayed(result, setting)["delayed"].max()) > 0
+    return False
+
+
+def _waiting_section(results: Sequence[SimulationResult]) -> str:
+    intro = (
+        "<p><em>Waiting</em>: people who have asked for a place in the service and not yet "
+        "got one, wherever they wait (at home, or still in an earlier service). "
+        "<em>Delayed</em>: people still in the service after they were ready to leave, "
+        "waiting for the next one; in acute these are the delayed discharges (medically "
+        "ready, still in a bed). Counted at each midnight.</p>"
+    )
+    figs, quiet = [], []
+    for setting in results[0].scenario.settings.defined():
+        if any(_has_waiting(res, setting) for res in results):
+            fig = plot_waiting(list(results), setting)
+            figs.append(_figure(fig, f"People waiting for and delayed in {_label(setting)}"))
+        else:
+            quiet.append(_label(setting).lower())
+    note = f"<p>Nobody waited for, or was delayed in: {_e(', '.join(quiet))}.</p>" if quiet else ""
+    return _section("waiting", intro + "".join(figs) + note)
+
+
+def _los_section(results: Sequence[SimulationResult], summaries: Sequence[pd.DataFrame]) -> str:
+    intro = (
+        "<p>Length of stay (leave - arrival) of the stays that ended in the period, "
+        "people already in the service at the start left out; stays per replication. "
+        "Where people can be delayed, the outline is the time until they were ready to "
+        "leave: the gap between the two is the delay.</p>"
+    )
+    figs = []
+    rows = []
+    for setting in results[0].scenario.settings.defined():
+        if all(los_days(res, setting).empty for res in results):
+            continue
+        figs.append(
+            _figure(plot_los(list(results), setting), f"Length of stay in {_label(setting)}")
+        )
+    for res, summary in zip(results, summaries, strict=True):
+        index = _summary_index(summary)
+        for setting in res.scenario.settings.defined():
+            cells: list[object] = [] if len(results) == 1 else [res.scenario.name]
+            cells.append(_label(setting))
+            for m in ("los_mean", "los_median", "los_p90"):
+                mean, low, high, unit = index.get((m, setting), (np.nan, np.nan, np.nan, "days"))
+                cells.append(_ci(mean, low, high, unit))
+            rows.append(cells)
+    head = ["Service"] if len(results) == 1 else ["Scenario", "Service"]
+    head += ["Mean (days)", "Median (days)", "90th percentile (days)"]
+    table = _table(head, rows, numeric_from=len(head) - 3)
+    return _section("los", intro + table + "".join(figs))
+
+
+def _gap_section(results: Sequence[SimulationResult], summaries: Sequence[pd.DataFrame]) -> str:
+    sc = results[0].scenario
+    intro = (
+        "<p>Places to add so that the people in a service and the people waiting for it "
+        "fit within its target occupancy on "
+        f"{100 * sc.measures.share_of_days:g}% of days, with its 95% confidence interval. "
+        "Positive is a shortfall, negative is spare capacity. A service with unlimited "
+        "capacity has no gap.</p>"
+    )
+    fig = _figure(plot_capacity_gap(list(results)), "Capacity gap by service")
+    rows = []
+    for res, summary in zip(results, summaries, strict=True):
+        index = _summary_index(summary)
+        for setting in res.scenario.settings.defined():
+            if ("capacity_gap", setting) not in index:
+                continue
+            cells: list[object] = [] if len(results) == 1 else [res.scenario.name]
+            cells.append(_label(setting))
+            cells.append(f"{100 * res.scenario.measures.target(setting):g}%")
+            for m in ("capacity", "capacity_needed", "capacity_gap"):
+                cells.append(_ci(*index[(m, setting)]))
+            rows.append(cells)
+    head = ([] if len(results) == 1 else ["Scenario"]) + ["Service", "Target occupancy"]
+    head += ["Capacity (mean)", "Places needed", "Capacity gap"]
+    return _section("capacity-gap", intro + fig + _table(head, rows, numeric_from=len(head) - 3))
+
+
+def _outcomes_section(result: SimulationResult) -> str:
+    table = result.outcomes()
+    costed = "cost_gbp_mean" in table.columns
+    framework = {o.name: o for o in OUTCOMES}
+    rows = []
+    for _, r in table.iterrows():
+        name = str(r["outcome"])
+        d = framework[name]
+        label = _Html(
+            f'<span title="{_e(d.description)}">{_e(_label(name))}</span>'
+            + ("" if d.framework else ' <span class="note">(not in the framework)</span>')
+        )
+        cells: list[object] = [
+            label,
+            str(r["unit"]),
+            str(r["direction"]),
+            _ci(float(r["mean"]), float(r["ci_low"]), float(r["ci_high"]), str(r["unit"])),
+        ]
+        if costed:
+            cells.append(
+                _ci(
+                    float(r["cost_gbp_mean"]),
+                    float(r["cost_gbp_ci_low"]),
+                    float(r["cost_gbp_ci_high"]),
+                    "GBP",
+                )
+            )
+        rows.append(cells)
+    head = ["Outcome", "Unit", "Direction", "Mean (95% CI)"] + (["Cost"] if costed else [])
+    intro = (
+        "<p>The measures the partners agreed that the model can produce, counted in the "
+        "period (docs/outcomes.md). Hover over a name for its definition.</p>"
+    )
+    return _section("outcomes", intro + _table(head, rows, numeric_from=3))
+
+
+def _group_section(result: SimulationResult, by: str) -> str:
+    key = "localities" if by == "locality" else "partnerships"
+    outcomes = result.outcomes(by=by)
+    groups = list(dict.fromkeys(str(g) for g in outcomes[by]))
+    cell = {
+        (str(o), str(g)): _ci(float(m), float(lo), float(hi), str(u))
+        for o, g, m, lo, hi, u in zip(
+            outcomes["outcome"],
+            outcomes[by],
+            outcomes["mean"],
+            outcomes["ci_low"],
+            outcomes["ci_high"],
+            outcomes["unit"],
+            strict=True,
+        )
+    }
+    rows = [[g, *(cell.get((o, g), "-") for o in GROUP_OUTCOMES)] for g in groups]
+    head = [by.capitalize(), *(_label(o) for o in GROUP_OUTCOMES)]
+    summary = result.summary(by=by)
+    detail_rows = []
+    for (measure, setting), g in summary.groupby(["measure", "setting"], sort=False):
+        values = {
+            str(k): _ci(float(m), float(lo), float(hi), str(u))
+            for k, m, lo, hi, u in zip(
+                g[by], g["mean"], g["ci_low"], g["ci_high"], g["unit"], strict=True
+            )
+        }
+        detail_rows.append([_label(str(setting)), measure, *(values.get(x, "-") for x in groups)])
+    detail = _table(["Service", "Measure", *groups], detail_rows, numeric_from=2)
+    intro = (
+        f"<p>Outcomes of the people of each {by}. Counts and bed days add up to the place; "
+        "occupancy, waiting and capacity gaps are about services the whole place shares, so "
+        "they are not split (docs/outcomes.md).</p>"
+    )
+    body = (
+        intro
+        + _table(head, rows)
+        + f"<details><summary>Measures by {by} and service</summary>{detail}</details>"
+    )
+    return _section(key, body)
+
+
+def result_html(result: SimulationResult) -> str:
+    """The report of one result as a self-contained HTML page (:data:`RESULT_SECTIONS`)."""
+    result.stays_table("the HTML report")
+    sc = result.scenario
+    lead = (
+        f"{_period(sc)}, {result.replications} replication"
+        f"{'s' if result.replications != 1 else ''} on seed {result.seed}."
+    )
+    summary = result.summary()
+    sections = [
+        _scenario_section(result),
+        _warnings_section([result]),
+        _headline_section(result, summary),
+        _census_section([result]),
+        _waiting_section([result]),
+        _los_section([result], [summary]),
+        _gap_section([result], [summary]),
+        _outcomes_section(result),
+        _group_section(result, "locality"),
+        _group_section(result, "partnership"),
+    ]
+    return _page(f"placesim report: {sc.name}", lead, sections, RESULT_SECTIONS)
+
+
+# -------------------------------------------------------------------------- comparisons
+
+
+def _scenarios_section(cmp: Comparison) -> str:
+
+    results = cmp.results
+    first = results[0]
+    facts = _facts(
+        [
+            ("Base", first.scenario.name),
+            ("Replications", f"{first.replications} of each, on the same seed"),
+            ("Seed", f"{first.seed}"),
+        ]
+    )
+    settings = [s for s in SETTINGS if any(s in r.scenario.settings.defined() for r in results)]
+    rows: list[list[object]] = [
+        ["Description", *(r.scenario.description or "-" for r in results)],
+        ["Period", *(_period(r.scenario) for r in results)],
+        ["Warm-up", *(_warmup(r.scenario) for r in results)],
+        ["Population", *(_people(r.scenario, r.plan) for r in results)],
+    ]
+    for s in settings:
+        row: list[object] = [f"{_label(s)}: capacity"]
+        for r in results:
+            if s in r.scenario.settings.defined():
+                start, steps = _capacity_text(r.scenario, r.plan, s)
+                row.append(start + (f" ({steps})" if steps else ""))
+            else:
+                row.append("not modelled")
+        rows.append(row)
+    rows.append(
+        [
+            "Interventions",
+            *(
+                "; ".join(
+                    f"{lever.type.replace('_', ' ')}" + (f" ({lever.name})" if lever.name else "")
+                    for lever in r.scenario.interventions
+                )
+                or "none"
+                for r in results
+            ),
+        ]
+    )
+    inputs = _table(["", *(r.scenario.name for r in results)], rows, numeric_from=99)
+    changes: list[str] = []
+    limit = 40
+    for r in results[1:]:
+        lines = diff_scenarios(first.scenario, r.scenario)
+        shown = "".join(f"<li><code>{_e(line)}</code></li>" for line in lines[:limit])
+        more = f"<li>and {len(lines) - limit} more</li>" if len(lines) > limit else ""
+        changes.append(
+            f"<h3>{_e(r.scenario.name)}: what differs from {_e(first.scenario.name)}</h3>"
+            + (f"<ul>{shown}{more}</ul>" if lines else "<p>Nothing but the name.</p>")
+        )
+    intro = (
+        "<p>Every scenario ran on the same seed: replication r of each saw the same people "
+        "with the same needs (common random numbers), so differences come from the policy "
+        "and are paired replication by replication.</p>"
+    )
+    return _section("scenarios", intro + facts + inputs + "".join(changes))
+
+
+def _significant_section(cmp: Comparison) -> str:
+    lines = cmp.significant()
+    if lines:
+        body = "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>"
+    else:
+        body = (
+            "<p>No difference from the base has a 95% confidence interval that excludes zero.</p>"
+        )
+    intro = (
+        '<p class="note">Paired-t intervals over replications (Law, <em>Simulation Modeling '
+        "and Analysis</em>, 10.2.1). With many measures a few will pass by chance: read them "
+        "with the size of the effect.</p>"
+    )
+    return _section("significant", intro + body)
+
+
+def _difference(x: float, unit: str) -> str:
+    """A difference: a ratio's in percentage points (92% - 90% is 2 pp, not 2%)."""
+    if unit == "ratio" and math.isfinite(x):
+        return f"{100 * x:.1f} pp" if round(100 * x, 1) != 0 else "0.0 pp"
+    return _value(x, unit)
+
+
+def _diff_cell(diff: float, low: float, high: float, unit: str) -> _Html:
+    signed = _difference(diff, unit)
+    if math.isfinite(diff) and diff > 0 and not signed.startswith("0.0 "):
+        signed = "+" + signed
+    text = _e(signed)
+    if math.isfinite(low) and math.isfinite(high):
+        interval = f"{_difference(low, unit)} to {_difference(high, unit)}"
+        text += f'<span class="ci">{_e(interval)}</span>'
+    return _Sig(text) if _significant(low, high) else _Html(text)
+
+
+def _comparison_headline(cmp: Comparison) -> str:
+    table = cmp.table
+    names = [r.scenario.name for r in cmp.results]
+    records: list[dict[str, Any]] = [
+        {str(k): v for k, v in r.items()} for r in table.to_dict("records")
+    ]
+    index = {(str(r["scenario"]), str(r["measure"]), str(r["setting"])): r for r in records}
+    settings = [s for s in SETTINGS if any(s == str(r["setting"]) for r in records)]
+    rows = []
+    for setting in settings:
+        for measure, label in HEADLINE:
+            if (names[0], measure, setting) not in index:
+                continue
+            row: list[object] = [_label(setting), label]
+            for i, name in enumerate(names):
+                r = index.get((name, measure, setting))
+                if r is None:
+                    row += ["-"] if i == 0 else ["-", "-"]
+                    continue
+                unit = str(r["unit"])
+                row.append(_ci(float(r["mean"]), float(r["ci_low"]), float(r["ci_high"]), unit))
+                if i > 0:
+                    diff = (float(r["diff"]), float(r["diff_ci_low"]), float(r["diff_ci_high"]))
+                    row.append(_diff_cell(*diff, unit))
+            rows.append(row)
+    head: list[str] = ["Service", "Measure", names[0]]
+    for name in names[1:]:
+        head += [name, f"{name} - {names[0]}"]
+    numbers = ["mean", "ci_low", "ci_high", "diff", "diff_ci_low", "diff_ci_high"]
+    full_rows = [
+        [
+            r["scenario"],
+            r["measure"],
+            _label(str(r["setting"])),
+            r["unit"],
+            *(_value(float(r[c]), str(r["unit"])) for c in numbers[:3]),
+            *(_difference(float(r[c]), str(r["unit"])) for c in numbers[3:]),
+        ]
+        for r in records
+    ]
+    full = _table(["scenario", "measure", "setting", "unit", *numbers], full_rows, numeric_from=4)
+    body = (
+        '<p class="note">Mean and 95% CI of each scenario, and its paired difference from '
+        f"{_e(names[0])} with the difference's 95% CI; bold where that CI excludes zero.</p>"
+        + _table(head, rows, numeric_from=2)
+        + f"<details><summary>The whole comparison table ({len(table)} rows)</summary>"
+        + f"{full}</details>"
+    )
+    return _section("headline", body)
+
+
+def _paired_outcomes(results: Sequence[SimulationResult], by: str | None) -> pd.DataFrame:
+    """Each scenario's outcomes and their paired differences from the first, per group."""
+    keys = ["outcome"] + ([by] if by is not None else [])
+    tables = []
+    for res in results:
+        stays = res.stays_table("the HTML report")
+        t = replication_outcomes(res.plan, stays, by, res._replication_numbers())
+        t = t.astype({k: str for k in keys})
+        tables.append(t.set_index(["replication", *keys])["value"])
+    base = tables[0]
+    rows = []
+    for res, values in zip(results, tables, strict=True):
+        joined = pd.concat({"alt": values, "base": base}, axis=1)
+        for key, g in joined.groupby(level=keys, sort=False):
+            mean, low, high, _ = t_interval(g["alt"].to_numpy(dtype=float))
+            diff = (g["alt"] - g["base"]).to_numpy(dtype=float)
+            d, d_low, d_high, _ = t_interval(diff)
+            group = key if isinstance(key, tuple) else (key,)
+            rows.append((res.scenario.name, *group, mean, low, high, d, d_low, d_high))
+    columns = ["scenario", *keys, "mean", "ci_low", "ci_high", "diff", "diff_ci_low"]
+    return pd.DataFrame(rows, columns=[*columns, "diff_ci_high"])
+
+
+def _verdict(name: str, diff: float, low: float, high: float) -> str:
+    if not _significant(low, high):
+        return ""
+    direction = {o.name: o.direction for o in OUTCOMES}[name]
+    if direction == "lower is better":
+        return "better" if diff < 0 else "worse"
+    if direction == "higher is better":
+        return "better" if diff > 0 else "worse"
+    return "higher" if diff > 0 else "lower"
+
+
+def _comparison_outcomes(cmp: Comparison) -> str:
+    table = _paired_outcomes(cmp.results, None)
+    names = [r.scenario.name for r in cmp.results]
+    units = {o.name: o.unit for o in OUTCOMES}
+    directions = {o.name: o.direction for o in OUTCOMES}
+    rows = []
+    for outcome in [o.name for o in OUTCOMES]:
+        unit = units[outcome]
+        row: list[object] = [_label(outcome), unit, directions[outcome]]
+        for i, name in enumerate(names):
+            r = table[(table["scenario"] == name) & (table["outcome"] == outcome)]
+            if r.empty:
+                row += ["-"] if i == 0 else ["-", "-"]
+                continue
+            x = r.iloc[0]
+            row.append(_ci(float(x["mean"]), float(x["ci_low"]), float(x["ci_high"]), unit))
+            if i > 0:
+                d = (float(x["diff"]), float(x["diff_ci_low"]), float(x["diff_ci_high"]))
+                cell = _diff_cell(*d, unit)
+                verdict = _verdict(outcome, *d)
+                if verdict:
+                    cell = _Sig(f'{cell}<span class="ci">{_e(verdict)}</span>')
+                row.append(cell)
+        rows.append(row)
+    head: list[str] = ["Outcome", "Unit", "Direction", names[0]]
+    for name in names[1:]:
+        head += [name, f"{name} - {names[0]}"]
+    intro = (
+        "<p>The Joint Outcomes Framework of each scenario and the paired difference from "
+        "the base; bold where its 95% CI excludes zero, with whether that is better or worse "
+        "by the outcome's direction.</p>"
+    )
+    return _section("outcomes", intro + _table(head, rows, numeric_from=3))
+
+
+def _comparison_groups(cmp: Comparison, by: str) -> str:
+    key = "localities" if by == "locality" else "partnerships"
+    table = _paired_outcomes(cmp.results, by)
+    names = [r.scenario.name for r in cmp.results]
+    shown = ("admissions_into_hospital", "non_elective_bed_days", "delayed_acute_bed_days")
+    units = {o.name: o.unit for o in OUTCOMES}
+    groups = list(dict.fromkeys(str(g) for g in table[by]))
+    rows = []
+    for group in groups:
+        row: list[object] = [group]
+        for name in names[1:]:
+            for outcome in shown:
+                r = table[
+                    (table["scenario"] == name)
+                    & (table["outcome"] == outcome)
+                    & (table[by] == group)
+                ]
+                if r.empty:
+                    row.append("-")
+                    continue
+                x = r.iloc[0]
+                row.append(
+                    _diff_cell(
+                        float(x["diff"]),
+                        float(x["diff_ci_low"]),
+                        float(x["diff_ci_high"]),
+                        units[outcome],
+                    )
+                )
+        rows.append(row)
+    head = [by.capitalize()]
+    for name in names[1:]:
+        head += [f"{name} - {names[0]}: {_label(o).lower()}" for o in shown]
+    intro = (
+        f"<p>Paired differences from {_e(names[0])} for the people of each {by}; bold where "
+        "the 95% CI excludes zero. A change in one locality can move another's figures, "
+        "because they share the beds.</p>"
+    )
+    return _section(key, intro + _table(head, rows))
+
+
+def comparison_html(comparison: Comparison) -> str:
+    """The report of a comparison as a self-contained HTML page (:data:`COMPARISON_SECTIONS`)."""
+    results = comparison.results
+    for r in results:
+        r.stays_table("the HTML report")
+    names = [r.scenario.name for r in results]
+    first = results[0]
+    lead = (
+        f"{', '.join(names[1:])} against {names[0]}: {_period(first.scenario)}, "
+        f"{first.replications} replications of each on seed {first.seed}."
+    )
+    summaries = [r.summary() for r in results]
+    sections = [
+        _scenarios_section(comparison),
+        _warnings_section(results),
+        _significant_section(comparison),
+        _comparison_headline(comparison),
+        _census_section(results),
+        _waiting_section(results),
+        _los_section(results, summaries),
+        _gap_section(results, summaries),
+        _comparison_outcomes(comparison),
+        _comparison_groups(comparison, "locality"),
+        _comparison_groups(comparison, "partnership"),
+    ]
+    title = f"placesim comparison: {' vs '.join(names)}"
+    return _page(title, lead, sections, COMPARISON_SECTIONS)
+
+
+def _target(path: str | Path) -> Path:
+    target = Path(path)
+    if target.is_dir():
+        return target / "report.html"
+    if target.suffix.lower() not in (".html", ".htm"):
+        raise PlacesimError(f"report: {target} is not allowed: must be a .html file or a folder")
+    return target
+
+
+def write_report(result: SimulationResult, path: str | Path) -> Path:
+    """Write the report of `result` to `path` (a .html file, or a folder: its report.html).
+
+    Written atomically: a reader never sees half a report. Returns the file written.
+    """
+    target = _target(path)
+    return write_text(target, result_html(result))
+
+
+def write_comparison_report(comparison: Comparison, path: str | Path) -> Path:
+    """Write the report of `comparison` to `path` (a .html file, or a folder: its report.html)."""
+    target = _target(path)
+    return write_text(target, comparison_html(comparison))

@@ -1,0 +1,80 @@
+"""What the user writes: a scenario file, read, merged, validated and checked.
+
+The first stage of the flow; it imports nothing else of placesim but ``errors``.
+
+- ``schema``: the pydantic models of a scenario (``Scenario`` and its parts).
+- ``fields``, ``distributions``, ``levers``, ``routes``: the value types a scenario is
+  built from (dates, length-of-stay distributions, policy levers, routing vocabulary).
+- ``loading``: the only module that reads YAML (``load_scenario``, ``parse_scenario``).
+- ``extends``: variants that extend a parent file; ``checks``: checks across fields;
+  ``messages``: pydantic's errors in plain words.
+- ``override`` and ``diff``: variants made by copying with changes, and what differs.
+"""
+
+from __future__ import annotations
+
+from placesim.scenario.diff import diff_scenarios
+from placesim.scenario.distributions import Distribution
+from placesim.scenario.levers import (
+    PILOT_DIVERSION,
+    CapacityChangeIntervention,
+    CareHomeSupport,
+    DemandChange,
+    HomeFirst,
+    IntegratedLocality,
+    Intervention,
+    Lever,
+    LocalityRollout,
+    Phase,
+)
+from placesim.scenario.loading import (
+    MAX_FILE_BYTES,
+    MAX_NESTING,
+    MAX_YAML_VALUES,
+    load_scenario,
+    parse_scenario,
+    parse_value,
+    scenario_json_schema,
+)
+from placesim.scenario.override import fit_census, override, parse_path
+from placesim.scenario.schema import (
+    RESIDENCES,
+    SCHEMA_VERSION,
+    SETTINGS,
+    Costs,
+    Scenario,
+    SettingName,
+    band_value,
+)
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_NESTING",
+    "MAX_YAML_VALUES",
+    "PILOT_DIVERSION",
+    "RESIDENCES",
+    "SCHEMA_VERSION",
+    "SETTINGS",
+    "CapacityChangeIntervention",
+    "CareHomeSupport",
+    "Costs",
+    "DemandChange",
+    "Distribution",
+    "HomeFirst",
+    "IntegratedLocality",
+    "Intervention",
+    "Lever",
+    "LocalityRollout",
+    "Phase",
+    "Scenario",
+    "SettingName",
+    "band_value",
+    "diff_scenarios",
+    "fit_census",
+    "load_scenario",
+    "override",
+    "parse_path",
+    "parse_scenario",
+    "parse_value",
+    "scenario_json_schema",
+]
