@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 import placesim
-from placesim.measures import t_interval
+from placesim import t_interval
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 YEAR = 365

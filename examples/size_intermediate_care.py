@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 import placesim
-from placesim.experiments.size import size
+from placesim import size
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "winter_2026_27.yaml"
 

@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 import placesim
-from placesim.experiments.size import weekly_need
+from placesim import weekly_need
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "winter_2026_27.yaml"
 

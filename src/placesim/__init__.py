@@ -59,8 +59,7 @@ from placesim.scenario import (
     parse_scenario,
     scenario_json_schema,
 )
-
-__version__ = "0.1.0"
+from placesim.version import __version__
 
 __all__ = [
     "ENGINES",

@@ -69,7 +69,7 @@ def _backend(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from placesim import __version__
+    from placesim.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="placesim",

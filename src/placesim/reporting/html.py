@@ -252,7 +252,7 @@ def _section(key: str, body: str, title: str | None = None) -> str:
 
 
 def _page(title: str, lead: str, sections: Sequence[str], keys: Sequence[str]) -> str:
-    from placesim import __version__
+    from placesim.version import __version__
 
     nav = "".join(f'<a href="#{_e(k)}">{_e(_TITLES[k])}</a>' for k in keys)
     return (

@@ -118,7 +118,7 @@ def write_results(
     text = json.dumps(result.scenario.model_dump(mode="json"), indent=2) + "\n"
     _atomic_write(scenario_json, lambda p: _write_text(p, text))
     written.append(scenario_json)
-    from placesim import __version__
+    from placesim.version import __version__
 
     meta = {
         "placesim_version": __version__,
