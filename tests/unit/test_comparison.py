@@ -1,18 +1,17 @@
-"""Paired comparisons on common random numbers."""
+"""Paired comparisons on common random numbers.
+
+(`placesim compare`: tests/cli/test_comparison_cli.py.)
+"""
 
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pytest
-import yaml
 
 import placesim
-from placesim.cli import main
 
 
 def _named(data: dict[str, Any], name: str) -> dict[str, Any]:
@@ -55,16 +54,3 @@ def test_names_must_differ(small: dict[str, Any]) -> None:
     sc = placesim.parse_scenario(small)
     with pytest.raises(placesim.PlacesimError, match="names"):
         placesim.compare(sc, sc, replications=1)
-
-
-def test_cli_compare_writes_table(tmp_path: Path, small: dict[str, Any], capsys: Any) -> None:
-    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
-    a.write_text(yaml.safe_dump(_named(small, "a")))
-    more = _named(small, "b")
-    more["settings"]["acute"]["capacity"] = 120
-    b.write_text(yaml.safe_dump(more))
-    out = tmp_path / "out"
-    assert main(["compare", str(a), str(b), "-n", "2", "--out", str(out)]) == 0
-    table = pd.read_csv(out / "comparison.csv")
-    assert set(table["scenario"]) == {"a", "b"}
-    assert "Paired differences from a" in capsys.readouterr().out

@@ -130,16 +130,3 @@ def test_overflow_when_rapid_response_has_no_places(small: dict[str, Any]) -> No
     acute = stays[(stays["setting"] == "acute") & stays["episode"].isin(to_rr)]
     assert len(acute) > 0 and acute["overflow"].all()
     assert set(acute["episode"]) == set(to_rr.tolist())
-
-
-def test_no_arrivals_on_days_with_zero_rate() -> None:
-    # Closed at weekends and in February: nobody may arrive then.
-    dow = [1, 1, 1, 1, 1, 0, 0]
-    monthly = [1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
-    sc = placesim.parse_scenario(_referral_only(2.0, day_of_week=dow, monthly=monthly))
-    times = np.concatenate([generate_episodes(compile_plan(sc), r, 8).time for r in range(5)])
-    day = np.floor(times).astype(int)
-    assert not np.isin(day % 7, [5, 6]).any()
-    dates = np.datetime64("2025-01-06") + day
-    assert not (dates.astype("datetime64[M]") == np.datetime64("2025-02")).any()
-    assert times.size > 0

@@ -1,4 +1,7 @@
-"""The offered-load check against hand-worked arrival rates and stays."""
+"""The offered-load check against hand-worked arrival rates and stays.
+
+(Its warning from `placesim run`: tests/cli/test_load_cli.py.)
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ from typing import Any
 import pytest
 
 import placesim
-from placesim.cli import main
 from placesim.measures import load_warnings, offered_load
 from placesim.plan import Plan, compile_plan
 
@@ -69,17 +71,3 @@ def test_population_rates_and_routing(small: dict[str, Any]) -> None:
     # Acute: triaged there, or escalated from rapid response (20%) or virtual ward (10%).
     acute = home * (0.85 + 0.1 * 0.2 + 0.05 * 0.1) + care * (0.8 + 0.2 * 0.2)
     assert loads["acute"].arrivals_per_day == pytest.approx(acute)
-
-
-def test_cli_run_warns_and_result_says_so(tmp_path: Any, capsys: Any) -> None:
-    import yaml
-
-    sc = _scenario(3.0, 12)
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(sc.model_dump(mode="json", exclude_unset=True)))
-    assert main(["run", str(path), "-n", "2", "--out", str(tmp_path / "out")]) == 0
-    captured = capsys.readouterr()
-    assert "warning: intermediate care: offered load 15 places" in captured.err
-    assert "Offered-load check" in captured.out
-    result = placesim.simulate(sc, replications=1)
-    assert result.warnings == tuple(load_warnings(compile_plan(sc)))

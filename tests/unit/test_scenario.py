@@ -161,20 +161,3 @@ def test_json_schema_is_complete() -> None:
         "measures",
     }
     assert schema["additionalProperties"] is False
-
-
-@pytest.mark.parametrize("number", [0, 86400, 20250401, 1.5])
-def test_a_number_is_not_a_date(small: dict[str, Any], number: float) -> None:
-    # pydantic alone would read 0 as 1970-01-01 (seconds since 1970).
-    small["calendar"]["start_date"] = number
-    small["settings"]["acute"]["capacity_changes"] = [{"date": number, "capacity": 50}]
-    small["interventions"] = [{"type": "demand_change", "start": number, "factor": 1.1}]
-    with pytest.raises(ScenarioError) as info:
-        placesim.parse_scenario(small)
-    message = str(info.value)
-    for where in (
-        "calendar.start_date",
-        "settings.acute.capacity_changes[0].date",
-        "interventions[0].start",
-    ):
-        assert f"{where}: {number} is not allowed: must be a date such as 2025-04-01" in message

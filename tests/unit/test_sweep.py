@@ -1,4 +1,7 @@
-"""Dotted-path overrides, and sweeps that resume where they stopped."""
+"""Dotted-path overrides, and sweeps that resume where they stopped.
+
+(`placesim sweep`: tests/cli/test_sweep_cli.py.)
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import pandas as pd
 import pytest
 
 import placesim
-from placesim.cli import main
 from placesim.experiments.sweep import parse_values, sweep
 from placesim.scenario import override
 
@@ -109,29 +111,6 @@ def test_sweep_refuses_a_folder_of_another_sweep(small: dict[str, Any], tmp_path
     sweep(sc, {"settings.acute.capacity": [40]}, replications=1, seed=3, out=tmp_path)
     with pytest.raises(placesim.PlacesimError, match="different sweep"):
         sweep(sc, {"settings.acute.capacity": [45]}, replications=1, seed=3, out=tmp_path)
-
-
-def test_cli_sweep(small: dict[str, Any], tmp_path: Path, capsys: Any) -> None:
-    import yaml
-
-    path = tmp_path / "s.yaml"
-    path.write_text(yaml.safe_dump(small))
-    out = tmp_path / "out"
-    code = main(
-        [
-            "sweep",
-            str(path),
-            "--set",
-            "settings.acute.capacity=40:50:10",
-            "-n",
-            "1",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
-    assert "2 points" in capsys.readouterr().out
-    assert main(["sweep", str(path), "--set", "nonsense", "--out", str(out)]) == 2
 
 
 def test_sweep_below_the_starting_census_cuts_it_to_fit(

@@ -1,4 +1,7 @@
-"""Replications give identical tables whatever runs them: serial, processes or Dask."""
+"""Replications: the progress line, and adding replications until a precision is met.
+
+(Serial, process and Dask runs giving identical tables: tests/parallel/test_parallel.py.)
+"""
 
 from __future__ import annotations
 
@@ -6,41 +9,9 @@ import io
 from typing import Any
 
 import pandas as pd
-import pytest
 
 import placesim
 from placesim.experiments.progress import Progress
-
-
-def _tables(res: placesim.SimulationResult) -> list[pd.DataFrame]:
-    return [res.stays, res.daily, res.measures]
-
-
-def test_processes_give_identical_tables(small: dict[str, Any]) -> None:
-    sc = placesim.parse_scenario(small)
-    serial = placesim.simulate(sc, replications=3, seed=4)
-    parallel = placesim.simulate(sc, replications=3, seed=4, workers=2)
-    for a, b in zip(_tables(serial), _tables(parallel), strict=True):
-        pd.testing.assert_frame_equal(a, b)
-
-
-@pytest.mark.slow
-def test_dask_gives_identical_tables(small: dict[str, Any]) -> None:
-    distributed = pytest.importorskip("dask.distributed")
-    sc = placesim.parse_scenario(small)
-    serial = placesim.simulate(sc, replications=3, seed=4)
-    with (
-        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        remote = placesim.simulate(sc, replications=3, seed=4, client=client)
-    for a, b in zip(_tables(serial), _tables(remote), strict=True):
-        pd.testing.assert_frame_equal(a, b)
-
-
-def test_workers_must_be_positive(small: dict[str, Any]) -> None:
-    with pytest.raises(placesim.PlacesimError, match="workers: 0"):
-        placesim.simulate(placesim.parse_scenario(small), replications=1, workers=0)
 
 
 def test_progress_is_quiet_off_a_terminal_and_before_its_delay() -> None:
