@@ -244,11 +244,9 @@ def _run(args: argparse.Namespace) -> int:
         **_backend(args),
     )
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
-    written = write_results(result, out, fmt=args.format, scenario_path=args.file)
-    if args.report:
-        from placesim.reporting.html import write_report
-
-        written.append(write_report(result, out / "report.html"))
+    written = write_results(
+        result, out, fmt=args.format, scenario_path=args.file, report=args.report
+    )
     if not args.quiet:
         print(format_summary(result))
     if result.precision_met is not None:

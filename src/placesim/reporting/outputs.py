@@ -1,8 +1,10 @@
 """Output folders: the tables of a run written to disk, and read back.
 
-Files are written atomically (a temporary file renamed into place), so an interrupted run
-leaves complete files or none, never a truncated table that looks complete. A folder
-written by :func:`write_results` can be read back as the result it came from
+A run's folder is replaced whole once the new run is complete
+(:mod:`placesim.reporting.folders`); single files (a comparison table, a report) are
+written to a temporary name and renamed into place. Either way an interrupted command
+leaves complete files or the previous ones, never a truncated table that looks complete.
+A folder written by :func:`write_results` can be read back as the result it came from
 (:func:`read_results`), so a report can be rebuilt from it later.
 """
 
@@ -22,7 +24,9 @@ import pandas as pd
 from placesim.errors import PlacesimError, ScenarioError
 from placesim.measures import SimulationResult
 from placesim.plan.pathways import DESTINATIONS, SOURCES
+from placesim.reporting.folders import os_error_message, replace_folder
 from placesim.scenario import RESIDENCES, SETTINGS, Scenario, load_scenario, parse_scenario
+from placesim.version import __version__
 
 __all__ = [
     "SCENARIO_JSON",
@@ -38,14 +42,20 @@ SCENARIO_JSON = "scenario.json"
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are ordinary files
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; outputs are ordinary files
         write(Path(tmp))
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise PlacesimError(os_error_message(exc, path, "write")) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
@@ -60,13 +70,17 @@ def write_results(
     out_dir: str | Path,
     fmt: str = "csv",
     scenario_path: str | Path | None = None,
+    *,
+    report: bool = False,
 ) -> list[Path]:
-    """Write summary, daily and stays tables and run metadata to `out_dir`.
+    """Write summary, daily and stays tables and run metadata to `out_dir`, replacing it.
 
-    Each file is written to a temporary name and renamed into place, so a killed run leaves
-    complete files or none. run.json goes last, with each table's rows and bytes, and the
-    previous run.json is removed first: a folder whose run.json is missing, or does not
-    match its tables, was not finished.
+    The run is written to a staging folder beside `out_dir` and swapped in only when every
+    file is complete, so the previous run stays readable and untouched until then, and an
+    interrupted run (Ctrl-C, a full disk, SIGKILL) leaves the previous one as it was; a
+    second run into the same folder at the same time is refused
+    (:mod:`placesim.reporting.folders`). run.json, written last, lists each table's rows
+    and bytes.
 
     Parameters
     ----------
@@ -74,6 +88,8 @@ def write_results(
         ``csv`` or ``parquet`` (Parquet needs pyarrow: ``pip install placesim[parquet]``).
     scenario_path
         The scenario file, whose hash goes into run.json.
+    report
+        Also write the HTML report (report.html) as part of the same folder.
 
     The folder also gets scenario.json, the scenario as it ran (after ``extends`` and
     defaults), and run.json records the type of each column (and the categories of the
@@ -90,36 +106,44 @@ def write_results(
             "format: 'parquet' needs pyarrow, which is not installed "
             "(pip install 'placesim[parquet]'), or use --format csv"
         )
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PlacesimError(f"out: cannot create {out}: {exc.strerror}") from None
+    return replace_folder(
+        Path(out_dir), lambda folder: _write_run(result, folder, fmt, scenario_path, report)
+    )
+
+
+def _write_run(
+    result: SimulationResult,
+    out: Path,
+    fmt: str,
+    scenario_path: str | Path | None,
+    report: bool,
+) -> list[Path]:
+    """Every file of a run, into the (new, empty) folder `out`; run.json last."""
     tables = {
         "summary": result.summary(),
         "daily": result.daily,
         **({"stays": result.stays} if result.stays is not None else {}),
         "measures": result.measures,
     }
-    meta_path = out / "run.json"
-    meta_path.unlink(missing_ok=True)
     written = []
     files: dict[str, dict[str, int]] = {}
     columns: dict[str, dict[str, dict[str, Any]]] = {}
     for name, table in tables.items():
         path = out / f"{name}.{fmt}"
-        _atomic_write(path, _writer(table, fmt))
+        _writer(table, fmt)(path)
         written.append(path)
         files[path.name] = {"rows": len(table), "bytes": path.stat().st_size}
         columns[path.name] = _column_types(table)
     # The scenario as it ran (after extends and defaults), so that read_results can
     # rebuild the result even when the scenario file has changed or gone.
     scenario_json = out / SCENARIO_JSON
-    text = json.dumps(result.scenario.model_dump(mode="json"), indent=2) + "\n"
-    _atomic_write(scenario_json, lambda p: _write_text(p, text))
+    _write_text(scenario_json, json.dumps(result.scenario.model_dump(mode="json"), indent=2) + "\n")
     written.append(scenario_json)
-    from placesim.version import __version__
+    if report:
+        from placesim.reporting.html import result_html  # the report imports this module
 
+        written.append(out / "report.html")
+        _write_text(written[-1], result_html(result))
     meta = {
         "placesim_version": __version__,
         "scenario": result.scenario.name,
@@ -134,8 +158,8 @@ def write_results(
         "scenario_json": SCENARIO_JSON,
         "columns": columns,
     }
-    text = json.dumps(meta, indent=2) + "\n"
-    _atomic_write(meta_path, lambda p: _write_text(p, text))
+    meta_path = out / "run.json"
+    _write_text(meta_path, json.dumps(meta, indent=2) + "\n")
     written.append(meta_path)
     return written
 
@@ -146,7 +170,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PlacesimError(f"out: cannot create {target.parent}: {exc.strerror}") from None
+        raise PlacesimError(os_error_message(exc, target.parent, "create")) from None
     _atomic_write(target, _writer(table, "csv"))
     return target
 
@@ -157,7 +181,7 @@ def write_text(path: str | Path, text: str) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PlacesimError(f"out: cannot create {target.parent}: {exc.strerror}") from None
+        raise PlacesimError(os_error_message(exc, target.parent, "create")) from None
     _atomic_write(target, lambda p: _write_text(p, text))
     return target
 
