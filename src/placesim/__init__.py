@@ -15,51 +15,102 @@ queueing network) -> ``measures`` (tidy tables) -> ``reporting`` (text, files, H
 
 from __future__ import annotations
 
-from placesim.engine import ENGINES
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from placesim.errors import PlacesimError, ScenarioError
-from placesim.experiments import (
-    SizingResult,
-    WarmupAdvice,
-    compare,
-    run_replication,
-    simulate,
-    size,
-    suggest_warmup,
-    sweep,
-    weekly_need,
-)
-from placesim.measures import (
-    GROUP_MEASURES,
-    MEASURES,
-    OUTCOMES,
-    Comparison,
-    SimulationResult,
-    group_measures,
-    load_warnings,
-    offered_load,
-    replication_outcomes,
-    summarise_outcomes,
-    supported_discharges,
-    t_interval,
-)
-from placesim.plan import Plan, compile_plan
-from placesim.reporting import read_results, write_results
-from placesim.scenario import (
-    SETTINGS,
-    CapacityChangeIntervention,
-    CareHomeSupport,
-    DemandChange,
-    HomeFirst,
-    IntegratedLocality,
-    LocalityRollout,
-    Scenario,
-    diff_scenarios,
-    load_scenario,
-    override,
-    parse_scenario,
-    scenario_json_schema,
-)
 from placesim.version import __version__
+
+if TYPE_CHECKING:
+    from placesim.engine import ENGINES
+    from placesim.experiments import (
+        SizingResult,
+        WarmupAdvice,
+        compare,
+        run_replication,
+        simulate,
+        size,
+        suggest_warmup,
+        sweep,
+        weekly_need,
+    )
+    from placesim.measures import (
+        GROUP_MEASURES,
+        MEASURES,
+        OUTCOMES,
+        Comparison,
+        SimulationResult,
+        group_measures,
+        load_warnings,
+        offered_load,
+        replication_outcomes,
+        summarise_outcomes,
+        supported_discharges,
+        t_interval,
+    )
+    from placesim.plan import Plan, compile_plan
+    from placesim.reporting import read_results, write_results
+    from placesim.scenario import (
+        SETTINGS,
+        CapacityChangeIntervention,
+        CareHomeSupport,
+        DemandChange,
+        HomeFirst,
+        IntegratedLocality,
+        LocalityRollout,
+        Scenario,
+        diff_scenarios,
+        load_scenario,
+        override,
+        parse_scenario,
+        scenario_json_schema,
+    )
+
+_LAZY: dict[str, str] = {
+    "CapacityChangeIntervention": "placesim.scenario",
+    "CareHomeSupport": "placesim.scenario",
+    "Comparison": "placesim.measures",
+    "DemandChange": "placesim.scenario",
+    "ENGINES": "placesim.engine",
+    "GROUP_MEASURES": "placesim.measures",
+    "HomeFirst": "placesim.scenario",
+    "IntegratedLocality": "placesim.scenario",
+    "LocalityRollout": "placesim.scenario",
+    "MEASURES": "placesim.measures",
+    "OUTCOMES": "placesim.measures",
+    "Plan": "placesim.plan",
+    "SETTINGS": "placesim.scenario",
+    "Scenario": "placesim.scenario",
+    "SimulationResult": "placesim.measures",
+    "SizingResult": "placesim.experiments",
+    "WarmupAdvice": "placesim.experiments",
+    "compare": "placesim.experiments",
+    "compile_plan": "placesim.plan",
+    "diff_scenarios": "placesim.scenario",
+    "group_measures": "placesim.measures",
+    "load_scenario": "placesim.scenario",
+    "load_warnings": "placesim.measures",
+    "offered_load": "placesim.measures",
+    "override": "placesim.scenario",
+    "parse_scenario": "placesim.scenario",
+    "read_results": "placesim.reporting",
+    "replication_outcomes": "placesim.measures",
+    "run_replication": "placesim.experiments",
+    "scenario_json_schema": "placesim.scenario",
+    "simulate": "placesim.experiments",
+    "size": "placesim.experiments",
+    "suggest_warmup": "placesim.experiments",
+    "summarise_outcomes": "placesim.measures",
+    "supported_discharges": "placesim.measures",
+    "sweep": "placesim.experiments",
+    "t_interval": "placesim.measures",
+    "weekly_need": "placesim.experiments",
+    "write_results": "placesim.reporting",
+}
+"""Where each public name lives; imported on first use, so that ``import placesim`` and
+``placesim --help`` stay quick and Ctrl-C while a command starts is a clean interrupt."""
+
+_PACKAGES = ("scenario", "plan", "demand", "engine", "measures", "reporting", "experiments")
 
 __all__ = [
     "ENGINES",
@@ -105,3 +156,18 @@ __all__ = [
     "weekly_need",
     "write_results",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    elif name in _PACKAGES:
+        value = importlib.import_module(f"placesim.{name}")
+    else:
+        raise AttributeError(f"module 'placesim' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, *_PACKAGES})

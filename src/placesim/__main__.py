@@ -1,7 +1,5 @@
 """`python -m placesim` runs the command line."""
 
-import sys
+from placesim.cli import entry
 
-from placesim.cli import main
-
-sys.exit(main())
+entry()

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from placesim.errors import PlacesimError
+from placesim.errors import PlacesimError, PlacesimWarning
 
 __all__ = ["main"]
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+MAX_REPLICATIONS = 100_000
+"""Most replications a command runs (as ``calendar.replications`` allows)."""
+MAX_WORKERS = 1024
+"""Most local processes: more than this is a cluster's work (``--scheduler``)."""
 
 
-def _whole_number(minimum: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least `minimum`."""
+def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from `minimum` to `maximum` (if given)."""
 
     def parse(text: str) -> int:
         try:
@@ -30,24 +37,35 @@ def _whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"{value} is not allowed: must be >= {minimum}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{value} is not allowed: must be at most {maximum:,}")
         return value
 
     return parse
 
 
-_positive_int = _whole_number(1)
+_positive_int = _whole_number(1, 10**9)
+_replications = _whole_number(1, MAX_REPLICATIONS)
+_workers = _whole_number(1, MAX_WORKERS)
 _seed = _whole_number(0)
 
 
 def _add_backend(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--workers", "-w", type=_positive_int, default=1, help="local processes (default 1)"
+        "--workers", "-w", type=_workers, default=1, help="local processes (default 1)"
     )
     parser.add_argument(
         "--scheduler",
         default=None,
         metavar="ADDRESS",
         help="run replications on this Dask scheduler (needs placesim[dask])",
+    )
+    parser.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --scheduler: stop with an error after this long with no worker (default 60)",
     )
 
 
@@ -63,7 +81,13 @@ def _backend(args: argparse.Namespace) -> dict[str, Any]:
             "(pip install 'placesim[dask]')"
         ) from None
     try:
-        return {"client": Client(args.scheduler, timeout=10)}  # type: ignore[no-untyped-call]
+        client = Client(args.scheduler, timeout=10)  # type: ignore[no-untyped-call]
+        return {"client": client, "worker_timeout": args.worker_timeout}
+    except (ValueError, TypeError) as exc:
+        raise PlacesimError(
+            f"scheduler: {args.scheduler!r} is not a Dask scheduler address ({exc}); give one "
+            "such as tcp://10.0.0.5:8786"
+        ) from None
     except OSError as exc:
         raise PlacesimError(f"scheduler: cannot reach {args.scheduler!r}: {exc}") from None
 
@@ -80,7 +104,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario and write its tables")
     run.add_argument("file", type=Path, help="scenario YAML file")
-    run.add_argument("--replications", "-n", type=_positive_int, help="default: the scenario's")
+    run.add_argument("--replications", "-n", type=_replications, help="default: the scenario's")
     run.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
     run.add_argument(
         "--out", type=Path, default=None, help="output folder (default: placesim-out/<file stem>)"
@@ -96,7 +120,7 @@ def _parser() -> argparse.ArgumentParser:
         help="add replications until every headline measure's 95%% CI half-width is within "
         "SHARE of its mean (0.05 = 5%%)",
     )
-    run.add_argument("--max-replications", type=_positive_int, default=200)
+    run.add_argument("--max-replications", type=_replications, default=200)
     run.add_argument(
         "--engine",
         choices=("fast", "simpy"),
@@ -108,6 +132,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="keep measures and the daily table only, not one row per stay (for millions of "
         "people; summary by locality, outcomes and --report need the stays)",
+    )
+    run.add_argument(
+        "--no-memory-check",
+        action="store_true",
+        help="run even when the run's expected memory (from the scenario's rates) is more "
+        "than the machine has available",
     )
     run.add_argument(
         "--report",
@@ -132,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run scenarios on the same seeds and show paired differences from the first",
     )
     compare.add_argument("files", type=Path, nargs="+", metavar="FILE", help="base first")
-    compare.add_argument("--replications", "-n", type=_positive_int, help="default: the base's")
+    compare.add_argument("--replications", "-n", type=_replications, help="default: the base's")
     compare.add_argument("--seed", type=_seed, help="root seed; default: the base's")
     compare.add_argument(
         "--out", type=Path, default=None, help="output folder (default: placesim-out/compare)"
@@ -170,10 +200,16 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH=VALUES",
         help="e.g. settings.intermediate_care.capacity=40:80:5",
     )
-    sweep.add_argument("--replications", "-n", type=_positive_int)
+    sweep.add_argument("--replications", "-n", type=_replications)
     sweep.add_argument("--seed", type=_seed)
     sweep.add_argument(
         "--out", type=Path, default=None, help="output folder (default: placesim-out/<stem>-sweep)"
+    )
+    sweep.add_argument(
+        "--max-points",
+        type=_positive_int,
+        default=1000,
+        help="refuse a grid with more points than this (default 1000)",
     )
     _add_backend(sweep)
 
@@ -192,7 +228,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="places needed week by week (the setting unlimited), for a winter plan",
     )
-    size.add_argument("--replications", "-n", type=_positive_int)
+    size.add_argument("--replications", "-n", type=_replications)
     size.add_argument("--seed", type=_seed)
     size.add_argument("--confidence", type=float, default=0.95)
     size.add_argument("--max-capacity", type=_positive_int, default=None)
@@ -204,10 +240,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     warm.add_argument("file", type=Path)
     warm.add_argument("--setting", default="acute")
-    warm.add_argument("--replications", "-n", type=_positive_int)
+    warm.add_argument("--replications", "-n", type=_replications)
     warm.add_argument("--seed", type=_seed)
     warm.add_argument("--window", type=_positive_int, default=7, help="half-width, days")
-    warm.add_argument("--workers", "-w", type=_positive_int, default=1)
+    warm.add_argument("--workers", "-w", type=_workers, default=1)
 
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
@@ -241,6 +277,7 @@ def _run(args: argparse.Namespace) -> int:
         max_replications=args.max_replications,
         engine=args.engine,
         keep_stays=not args.no_stays,
+        check_memory=not args.no_memory_check,
         **_backend(args),
     )
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
@@ -305,7 +342,7 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from placesim.experiments.sweep import parse_values, sweep
+    from placesim.experiments.sweep import grid_points, parse_values, sweep
     from placesim.scenario import load_scenario
 
     grid: dict[str, list[Any]] = {}
@@ -315,11 +352,29 @@ def _sweep(args: argparse.Namespace) -> int:
             raise PlacesimError(
                 f"--set {axis!r}: write PATH=VALUES, e.g. settings.acute.capacity=500:560:20"
             )
-        grid[path.strip()] = parse_values(values)
+        try:
+            grid[path.strip()] = parse_values(values)
+        except PlacesimError as exc:
+            raise PlacesimError(f"--set {axis!r}: {exc}") from None
+    points = grid_points(grid)
+    if points > args.max_points:
+        sizes = " x ".join(f"{len(v):,}" for v in grid.values())
+        raise PlacesimError(
+            f"--set: {points:,} points ({sizes}), more than --max-points {args.max_points:,}; "
+            "each point is a whole run: use fewer values, or raise --max-points"
+        )
     scenario = load_scenario(args.file)
+    n = scenario.calendar.replications if args.replications is None else args.replications
+    print(f"sweep: {points:,} point(s) x {n:,} replication(s)")
     out = args.out if args.out is not None else Path("placesim-out") / f"{args.file.stem}-sweep"
     table = sweep(
-        scenario, grid, replications=args.replications, seed=args.seed, out=out, **_backend(args)
+        scenario,
+        grid,
+        replications=args.replications,
+        seed=args.seed,
+        out=out,
+        max_points=args.max_points,
+        **_backend(args),
     )
     print(f"{table['point'].nunique()} points; wrote {out / 'sweep.csv'}")
     return 0
@@ -412,9 +467,24 @@ def _schema(_: argparse.Namespace) -> int:
     return 0
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one line, as the CLI's own warnings are."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `placesim` command; returns the exit code."""
-    args = _parser().parse_args(argv)
+    """Entry point of the `placesim` command; returns the exit code.
+
+    A problem the user can fix, and a fault of the machine (a full disk, a failed worker,
+    memory), is one line on stderr and exit code 2; Ctrl-C is one line and 130.
+    """
     handlers = {
         "run": _run,
         "validate": _validate,
@@ -427,14 +497,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         "schema": _schema,
     }
     try:
-        return handlers[args.command](args)
+        args = _parser().parse_args(argv)
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", PlacesimWarning)
+            warnings.showwarning = _show_warning
+            return handlers[args.command](args)
     except PlacesimError as exc:  # ScenarioError included
         print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except MemoryError:
+        print(
+            "error: out of memory: run fewer replications at once (--workers 1), keep no "
+            "per-stay table (--no-stays), or use a machine with more memory",
+            file=sys.stderr,
+        )
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"error: cannot complete:{where}: {exc.strerror or exc}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def entry() -> None:
+    """The `placesim` command: :func:`main`, then exit with its code.
+
+    After Ctrl-C the process ends at once, its one line written: an import cut short by
+    the interrupt (numba, llvmlite) can crash the interpreter's own shutdown, which would
+    turn a clean "interrupted" into a segmentation fault. Everything placesim writes is
+    already complete or removed by then (docs/reports.md).
+    """
+    code = main()
+    if code == EXIT_INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

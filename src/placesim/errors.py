@@ -7,11 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["PlacesimError", "ScenarioError"]
+__all__ = ["PlacesimError", "PlacesimWarning", "ScenarioError"]
 
 
 class PlacesimError(Exception):
     """Base class of every error placesim raises on purpose."""
+
+
+class PlacesimWarning(UserWarning):
+    """Something the user should know that does not stop the work (the CLI prints each as
+    one ``warning:`` line): a damaged sweep point that is run again, say."""
 
 
 class ScenarioError(PlacesimError):

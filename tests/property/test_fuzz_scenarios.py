@@ -705,7 +705,7 @@ def test_cli_process_exits_2_without_traceback(tmp_path: Path, text: str) -> Non
     assert proc.stdout == ""
 
 
-def test_cli_process_reads_at_most_the_limit_of_an_endless_file() -> None:
+def test_cli_process_refuses_an_endless_device_without_reading_it() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "placesim", "validate", "/dev/zero"],
         capture_output=True,
@@ -714,4 +714,4 @@ def test_cli_process_reads_at_most_the_limit_of_an_endless_file() -> None:
         check=False,
     )
     assert proc.returncode == 2
-    assert "file too large" in proc.stderr and "Traceback" not in proc.stderr
+    assert "not a regular file" in proc.stderr and "Traceback" not in proc.stderr

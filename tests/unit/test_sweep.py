@@ -96,7 +96,7 @@ def test_interrupted_sweep_resumes_to_the_same_table(
     with pytest.raises(KeyboardInterrupt):
         sweep(sc, grid, replications=1, seed=3, out=tmp_path / "resumed")
     written = sorted(p.name for p in (tmp_path / "resumed" / "points").glob("*"))
-    assert written == ["point-00000.csv"]  # nothing half-written
+    assert written == ["point-00000.csv", "point-00000.json"]  # a point and its manifest
     monkeypatch.setattr(sweep_module, "simulate", real)
     resumed = sweep(sc, grid, replications=1, seed=3, out=tmp_path / "resumed")
     pd.testing.assert_frame_equal(straight, resumed)

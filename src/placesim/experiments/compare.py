@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from placesim.errors import PlacesimError
-from placesim.experiments.simulate import simulate
+from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
 from placesim.measures import Comparison, paired_table
 from placesim.scenario import Scenario
 
@@ -25,6 +25,7 @@ def compare(
     seed: int | None = None,
     workers: int = 1,
     client: Any = None,
+    worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> Comparison:
     """Run `base` and `others` on the same seed and compare each with the base.
 
@@ -34,7 +35,7 @@ def compare(
         Scenarios; names must differ, since they label the rows.
     replications, seed
         As for :func:`placesim.simulate`; default the base scenario's calendar.
-    workers, client
+    workers, client, worker_timeout
         Where replications run, as for :func:`placesim.simulate`.
     """
     scenarios = [base, *others]
@@ -46,6 +47,14 @@ def compare(
     n = base.calendar.replications if replications is None else replications
     root = base.calendar.seed if seed is None else seed
     results = [
-        simulate(sc, replications=n, seed=root, workers=workers, client=client) for sc in scenarios
+        simulate(
+            sc,
+            replications=n,
+            seed=root,
+            workers=workers,
+            client=client,
+            worker_timeout=worker_timeout,
+        )
+        for sc in scenarios
     ]
     return Comparison(results=results, table=paired_table(results))

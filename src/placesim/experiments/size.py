@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from placesim.errors import PlacesimError
-from placesim.experiments.simulate import simulate
+from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
 from placesim.measures import MEASURES, SimulationResult, t_interval
 from placesim.plan import compile_plan
 from placesim.scenario import SETTINGS, CapacityChangeIntervention, Scenario, fit_census, override
@@ -104,6 +104,8 @@ def parse_target(text: str, setting: str) -> Target:
         threshold = float(match["value"])
     except ValueError:
         raise PlacesimError(f"target: {match['value']!r} is not a number") from None
+    if not math.isfinite(threshold):
+        raise PlacesimError(f"target: {match['value']!r} is not allowed: must be a finite number")
     where = match["setting"] or ("acute" if measure == "dtoc_rate" else setting)
     if where not in SETTINGS:
         raise PlacesimError(f"target: setting {where!r} is not one of {', '.join(SETTINGS)}")
@@ -125,6 +127,7 @@ def size(
     max_capacity: int | None = None,
     workers: int = 1,
     client: Any = None,
+    worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> SizingResult:
     """The smallest capacity of `setting` that meets `target` with `confidence`.
 
@@ -163,11 +166,25 @@ def size(
     def evaluate(capacity: int) -> bool:
         if capacity not in rows:
             variant = _with_capacity(scenario, setting, capacity)
-            res = simulate(variant, replications=n, seed=root, workers=workers, client=client)
+            res = simulate(
+                variant,
+                replications=n,
+                seed=root,
+                workers=workers,
+                client=client,
+                worker_timeout=worker_timeout,
+            )
             rows[capacity] = _judge(res, goal, confidence)
         return rows[capacity][2]
 
-    first = simulate(scenario, replications=n, seed=root, workers=workers, client=client)
+    first = simulate(
+        scenario,
+        replications=n,
+        seed=root,
+        workers=workers,
+        client=client,
+        worker_timeout=worker_timeout,
+    )
     load = _offered_load(first, setting)
     ceiling = max_capacity if max_capacity is not None else int(4 * load + 50)
     low, high = -1, max(1, math.ceil(load))
@@ -249,6 +266,7 @@ def weekly_need(
     seed: int | None = None,
     workers: int = 1,
     client: Any = None,
+    worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> pd.DataFrame:
     """Places of `setting` needed week by week, for a winter plan.
 
@@ -279,7 +297,12 @@ def weekly_need(
         },
     )
     result = simulate(
-        unlimited, replications=replications, seed=seed, workers=workers, client=client
+        unlimited,
+        replications=replications,
+        seed=seed,
+        workers=workers,
+        client=client,
+        worker_timeout=worker_timeout,
     )
     opts = scenario.measures
     daily = result.daily[result.daily["setting"] == setting].copy()

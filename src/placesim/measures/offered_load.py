@@ -39,7 +39,9 @@ class SettingLoad:
         """Offered load / capacity (0 for an unlimited setting)."""
         if not np.isfinite(self.capacity):
             return 0.0
-        return self.offered_load / self.capacity if self.capacity > 0 else float("inf")
+        if self.capacity > 0:
+            return self.offered_load / self.capacity
+        return float("inf") if self.offered_load > 0 else 0.0
 
 
 def offered_load(plan: Plan) -> list[SettingLoad]:
@@ -77,7 +79,12 @@ def load_warnings(plan: Plan) -> list[str]:
         what = (
             f"{load.setting.replace('_', ' ')}: offered load {load.offered_load:,.0f} places "
             f"({load.arrivals_per_day:,.1f} arrivals a day x {load.mean_stay_days:.1f} days' "
-            f"mean stay) against a capacity of {load.capacity:,.0f} ({u:.0%})"
+            f"mean stay) against "
+            + (
+                f"a capacity of {load.capacity:,.0f} ({u:.0%})"
+                if load.capacity > 0
+                else "no places"
+            )
         )
         if load.setting in ("rapid_response", "virtual_ward"):
             lines.append(f"{what}: it will often be full and send people to acute instead")

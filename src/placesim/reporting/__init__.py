@@ -11,13 +11,22 @@ inputs), and is the only package that writes output folders.
 
 from __future__ import annotations
 
-from placesim.reporting.outputs import read_results, write_results, write_table, write_text
+from placesim.reporting.outputs import (
+    read_checked_table,
+    read_results,
+    write_checked_table,
+    write_results,
+    write_table,
+    write_text,
+)
 from placesim.reporting.summary import format_number, format_summary
 
 __all__ = [
     "format_number",
     "format_summary",
+    "read_checked_table",
     "read_results",
+    "write_checked_table",
     "write_results",
     "write_table",
     "write_text",

@@ -30,7 +30,9 @@ from placesim.version import __version__
 
 __all__ = [
     "SCENARIO_JSON",
+    "read_checked_table",
     "read_results",
+    "write_checked_table",
     "write_results",
     "write_table",
     "write_text",
@@ -173,6 +175,42 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
         raise PlacesimError(os_error_message(exc, target.parent, "create")) from None
     _atomic_write(target, _writer(table, "csv"))
     return target
+
+
+def write_checked_table(table: pd.DataFrame, path: Path) -> Path:
+    """Write `table` as CSV and then, beside it, a manifest of its rows, bytes and SHA-256.
+
+    The manifest (``NAME.json``) is written after the table, so a table without one, or
+    one that does not match it, did not finish writing or was changed since
+    (:func:`read_checked_table`).
+    """
+    write_table(table, path)
+    manifest = {"rows": len(table), "bytes": path.stat().st_size, "sha256": _file_hash(path)}
+    write_text(path.with_suffix(".json"), json.dumps(manifest, indent=2) + "\n")
+    return path
+
+
+def read_checked_table(path: Path) -> pd.DataFrame | str:
+    """The table :func:`write_checked_table` wrote at `path`, or why it cannot be trusted."""
+    manifest_path = path.with_suffix(".json")
+    if not path.is_file():
+        return "its table is missing"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        rows, size, digest = manifest["rows"], manifest["bytes"], manifest["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "it has no complete manifest (it did not finish writing)"
+    if path.stat().st_size != size:
+        return f"its table is {path.stat().st_size} bytes, not the {size} its manifest records"
+    if _file_hash(path) != digest:
+        return "its table changed after it was written (its SHA-256 differs from the manifest's)"
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        return f"its table cannot be read ({exc})"
+    if len(table) != rows:
+        return f"its table has {len(table)} rows, not the {rows} its manifest records"
+    return table
 
 
 def write_text(path: str | Path, text: str) -> Path:

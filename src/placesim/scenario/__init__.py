@@ -38,6 +38,7 @@ from placesim.scenario.loading import (
 )
 from placesim.scenario.override import fit_census, override, parse_path
 from placesim.scenario.schema import (
+    MAX_REPLICATIONS,
     RESIDENCES,
     SCHEMA_VERSION,
     SETTINGS,
@@ -50,6 +51,7 @@ from placesim.scenario.schema import (
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NESTING",
+    "MAX_REPLICATIONS",
     "MAX_YAML_VALUES",
     "PILOT_DIVERSION",
     "RESIDENCES",

@@ -107,8 +107,9 @@ def resolve_extends(path: Path, read: Callable[[Path], Any]) -> Any:
         try:
             resolved = parent.resolve()
             is_file = parent.is_file()
-        except (OSError, ValueError) as exc:
-            # A NUL byte, or a name longer than the file system allows.
+        except (OSError, ValueError, RuntimeError) as exc:
+            # A NUL byte, a name longer than the file system allows, a loop of symbolic links
+            # (RuntimeError before Python 3.13).
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             shown = target if len(target) <= 60 else target[:57] + "..."
             raise ScenarioError(

@@ -8,6 +8,7 @@ naming the field, the value and what is allowed.
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,18 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 def _read_yaml(file: Path) -> Any:
     """Read one YAML file as plain data; every problem is a :class:`ScenarioError`."""
     try:
+        kind = file.stat().st_mode
+    except FileNotFoundError:
+        raise ScenarioError([f"file not found: {file}"]) from None
+    except (OSError, ValueError, RuntimeError) as exc:  # a loop of links, a NUL in the name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError([f"cannot read {file}: {reason}"]) from None
+    if not stat.S_ISREG(kind):
+        what = "a folder" if stat.S_ISDIR(kind) else "a pipe, device or socket"
+        raise ScenarioError(
+            [f"cannot read {file}: it is {what}, not a regular file; a scenario is a YAML file"]
+        )
+    try:
         with file.open("rb") as stream:
             # Read no more than the limit (and one byte), whatever the file: /dev/zero too.
             raw_bytes = stream.read(MAX_FILE_BYTES + 1)
@@ -274,9 +287,21 @@ def parse_scenario(data: Any) -> Scenario:
 
 
 def parse_value(text: str) -> Any:
-    """One value written on the command line (``--set path=value``), read as a YAML scalar
-    so that numbers stay numbers and ``unlimited`` stays text."""
-    return yaml.safe_load(text)
+    """One value written on the command line (``--set path=value``), read as YAML so that
+    numbers stay numbers and ``unlimited`` stays text.
+
+    Raises
+    ------
+    ScenarioError
+        If `text` is not a YAML value (an unclosed bracket or quote, say).
+    """
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ScenarioError(
+            [f"{text!r} is not a value: {problem} (quote text, close brackets)"]
+        ) from None
 
 
 def scenario_json_schema() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from placesim.scenario.fields import Date
 from placesim.scenario.levers import Intervention
 
 __all__ = [
+    "MAX_REPLICATIONS",
     "RESIDENCES",
     "SCHEMA_VERSION",
     "SETTINGS",
@@ -44,6 +45,9 @@ SETTINGS: tuple[str, ...] = (
     "care_home",
 )
 RESIDENCES: tuple[str, ...] = ("home", "care_home")
+
+MAX_REPLICATIONS = 100_000
+"""Most replications a run may ask for (the scenario's default, ``simulate`` and the CLI)."""
 
 SCHEMA_VERSION = 1
 """The meaning of scenario files this placesim reads. A file without ``schema_version``
@@ -77,7 +81,9 @@ class Calendar(_Model):
         le=36_600,
         description="Days simulated before start_date and left out of every measure.",
     )
-    replications: int = Field(default=10, ge=1, le=100_000, description="Default replications.")
+    replications: int = Field(
+        default=10, ge=1, le=MAX_REPLICATIONS, description="Default replications."
+    )
     seed: int = Field(default=0, ge=0, description="Root seed of the run's SeedSequence.")
 
     @model_validator(mode="after")
