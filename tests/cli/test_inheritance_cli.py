@@ -5,25 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from builders import write_yaml
 from placesim.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "rotherham_baseline.yaml"
 
 
-def _write(path: Path, data: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
-
-
 def test_cli_diff_prints_lines_and_exits_0(
     tmp_path: Path, small: dict[str, Any], capsys: Any
 ) -> None:
-    a = _write(tmp_path / "a.yaml", small)
-    b = _write(
+    a = write_yaml(tmp_path / "a.yaml", small)
+    b = write_yaml(
         tmp_path / "b.yaml",
         {"extends": "a.yaml", "settings": {"acute": {"capacity": 41}}},
     )
@@ -39,8 +32,10 @@ def test_cli_diff_of_equal_scenarios_says_so_and_exits_0(capsys: Any) -> None:
 def test_cli_diff_of_an_invalid_scenario_exits_2(
     tmp_path: Path, small: dict[str, Any], capsys: Any
 ) -> None:
-    a = _write(tmp_path / "a.yaml", small)
-    b = _write(tmp_path / "b.yaml", {"extends": "a.yaml", "settings": {"acute": {"capacity": -5}}})
+    a = write_yaml(tmp_path / "a.yaml", small)
+    b = write_yaml(
+        tmp_path / "b.yaml", {"extends": "a.yaml", "settings": {"acute": {"capacity": -5}}}
+    )
     assert main(["diff", str(a), str(b)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
@@ -50,7 +45,7 @@ def test_cli_diff_of_an_invalid_scenario_exits_2(
 
 
 def test_cli_diff_of_a_loop_or_a_missing_file_exits_2(tmp_path: Path, capsys: Any) -> None:
-    loop = _write(tmp_path / "loop.yaml", {"extends": "loop.yaml"})
+    loop = write_yaml(tmp_path / "loop.yaml", {"extends": "loop.yaml"})
     assert main(["diff", str(loop), str(BASELINE)]) == 2
     assert "extends: loop loop.yaml -> loop.yaml" in capsys.readouterr().err
     assert main(["diff", str(BASELINE), str(tmp_path / "missing.yaml")]) == 2

@@ -5,25 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import placesim
+from builders import intermediate_care_unit
 from placesim.cli import main
 from placesim.measures import load_warnings
 from placesim.plan import compile_plan
 
 
 def _scenario(rate: float, capacity: int | str, mean: float = 5.0) -> placesim.Scenario:
-    return placesim.parse_scenario(
-        {
-            "calendar": {"start_date": "2025-01-01", "horizon_days": 60},
-            "settings": {
-                "intermediate_care": {
-                    "capacity": capacity,
-                    "los": {"kind": "exponential", "mean": mean},
-                    "outcomes": {"home": 1},
-                }
-            },
-            "referrals": [{"name": "gp", "setting": "intermediate_care", "rate_per_day": rate}],
-        }
-    )
+    return placesim.parse_scenario(intermediate_care_unit(rate, capacity, mean))
 
 
 def test_cli_run_warns_and_result_says_so(tmp_path: Any, capsys: Any) -> None:

@@ -12,24 +12,10 @@ import numpy as np
 import pytest
 
 import placesim
+from builders import referral_only
 from placesim.demand import generate_episodes
 from placesim.errors import ScenarioError
 from placesim.plan import compile_plan
-
-
-def _referral_only(rate: float, **extra: Any) -> dict[str, Any]:
-    referral = {"name": "gp", "setting": "intermediate_care", "rate_per_day": rate, **extra}
-    return {
-        "calendar": {"start_date": "2025-01-06", "horizon_days": 364},
-        "settings": {
-            "intermediate_care": {
-                "capacity": "unlimited",
-                "los": {"kind": "exponential", "mean": 2},
-                "outcomes": {"home": 1},
-            }
-        },
-        "referrals": [referral],
-    }
 
 
 # A number is not a date: start_date: 0 used to parse as 1970-01-01 (commit 6cd0785).
@@ -56,7 +42,7 @@ def test_no_arrivals_on_days_with_zero_rate() -> None:
     # Closed at weekends and in February: nobody may arrive then.
     dow = [1, 1, 1, 1, 1, 0, 0]
     monthly = [1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
-    sc = placesim.parse_scenario(_referral_only(2.0, day_of_week=dow, monthly=monthly))
+    sc = placesim.parse_scenario(referral_only(2.0, day_of_week=dow, monthly=monthly))
     times = np.concatenate([generate_episodes(compile_plan(sc), r, 8).time for r in range(5)])
     day = np.floor(times).astype(int)
     assert not np.isin(day % 7, [5, 6]).any()

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import placesim
+from builders import referral_only
 from placesim.demand import generate_episodes
 from placesim.plan import compile_plan
 from placesim.plan.pathways import SOURCES
@@ -16,23 +17,8 @@ from placesim.plan.pathways import SOURCES
 CRISIS = SOURCES.index("crisis")
 
 
-def _referral_only(rate: float, **extra: Any) -> dict[str, Any]:
-    referral = {"name": "gp", "setting": "intermediate_care", "rate_per_day": rate, **extra}
-    return {
-        "calendar": {"start_date": "2025-01-06", "horizon_days": 364},
-        "settings": {
-            "intermediate_care": {
-                "capacity": "unlimited",
-                "los": {"kind": "exponential", "mean": 2},
-                "outcomes": {"home": 1},
-            }
-        },
-        "referrals": [referral],
-    }
-
-
 def test_arrival_count_is_poisson_with_the_rate() -> None:
-    sc = placesim.parse_scenario(_referral_only(3.0))
+    sc = placesim.parse_scenario(referral_only(3.0))
     counts = np.array([generate_episodes(compile_plan(sc), r, 11).size for r in range(200)])
     expected = 3.0 * 364
     se = np.sqrt(expected / counts.size)
@@ -44,7 +30,7 @@ def test_arrival_count_is_poisson_with_the_rate() -> None:
 
 def test_day_of_week_factors_shape_arrivals() -> None:
     dow = [1.2, 1.2, 1.2, 1.2, 1.2, 0.5, 0.5]
-    sc = placesim.parse_scenario(_referral_only(4.0, day_of_week=dow))
+    sc = placesim.parse_scenario(referral_only(4.0, day_of_week=dow))
     times = np.concatenate([generate_episodes(compile_plan(sc), r, 5).time for r in range(20)])
     weekday = np.floor(times).astype(int) % 7  # start_date 2025-01-06 is a Monday
     for day, factor in enumerate(dow):

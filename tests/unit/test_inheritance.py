@@ -11,19 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 import placesim
+from builders import write_yaml
 from placesim.scenario.extends import MAX_EXTENDS_DEPTH, merge_scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "rotherham_baseline.yaml"
-
-
-def _write(path: Path, data: Any) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def _problems(exc: pytest.ExceptionInfo[placesim.ScenarioError]) -> list[str]:
@@ -40,7 +34,7 @@ def test_child_changing_one_capacity_equals_parent_but_that_field(tmp_path: Path
     beds = parent.settings.acute.capacity
     assert isinstance(beds, int)
     target = os.path.relpath(BASELINE, tmp_path) if how == "relative" else str(BASELINE)
-    child_path = _write(
+    child_path = write_yaml(
         tmp_path / "more_beds.yaml",
         {"extends": target, "settings": {"acute": {"capacity": beds + 19}}},
     )
@@ -59,9 +53,9 @@ def test_child_changing_one_capacity_equals_parent_but_that_field(tmp_path: Path
 
 
 def test_chain_merges_from_the_first_ancestor_down(tmp_path: Path, small: dict[str, Any]) -> None:
-    _write(tmp_path / "base" / "c.yaml", small)
+    write_yaml(tmp_path / "base" / "c.yaml", small)
     # b.yaml is in another folder: its `extends` is relative to b.yaml, not to a.yaml.
-    _write(
+    write_yaml(
         tmp_path / "variants" / "b.yaml",
         {
             "extends": "../base/c.yaml",
@@ -69,7 +63,7 @@ def test_chain_merges_from_the_first_ancestor_down(tmp_path: Path, small: dict[s
             "settings": {"acute": {"capacity": 50}, "care_home": {"capacity": 70}},
         },
     )
-    a_path = _write(
+    a_path = write_yaml(
         tmp_path / "a.yaml",
         {"extends": "variants/b.yaml", "settings": {"acute": {"capacity": 55}}},
     )
@@ -84,8 +78,8 @@ def test_chain_merges_from_the_first_ancestor_down(tmp_path: Path, small: dict[s
 
 
 def test_null_removes_a_key_of_the_parent(tmp_path: Path, small: dict[str, Any]) -> None:
-    parent = _write(tmp_path / "parent.yaml", small)
-    child = _write(
+    parent = write_yaml(tmp_path / "parent.yaml", small)
+    child = write_yaml(
         tmp_path / "child.yaml",
         {
             "extends": parent.name,
@@ -116,8 +110,8 @@ def test_lists_replace_the_parents_list_whole(tmp_path: Path, small: dict[str, A
         {"date": "2025-06-01", "capacity": 45},
         {"date": "2025-07-01", "capacity": 40},
     ]
-    parent = _write(tmp_path / "parent.yaml", small)
-    child = _write(
+    parent = write_yaml(tmp_path / "parent.yaml", small)
+    child = write_yaml(
         tmp_path / "child.yaml",
         {
             "extends": "parent.yaml",
@@ -146,7 +140,7 @@ def test_lists_replace_the_parents_list_whole(tmp_path: Path, small: dict[str, A
 
 
 def test_a_file_extending_itself_is_a_loop(tmp_path: Path) -> None:
-    path = _write(tmp_path / "a.yaml", {"extends": "a.yaml"})
+    path = write_yaml(tmp_path / "a.yaml", {"extends": "a.yaml"})
     with pytest.raises(placesim.ScenarioError) as exc:
         placesim.load_scenario(path)
     assert _problems(exc) == ["extends: loop a.yaml -> a.yaml"]
@@ -154,8 +148,8 @@ def test_a_file_extending_itself_is_a_loop(tmp_path: Path) -> None:
 
 
 def test_two_files_extending_each_other_are_a_loop(tmp_path: Path) -> None:
-    a = _write(tmp_path / "a.yaml", {"extends": "sub/b.yaml"})
-    _write(tmp_path / "sub" / "b.yaml", {"extends": "../a.yaml"})
+    a = write_yaml(tmp_path / "a.yaml", {"extends": "sub/b.yaml"})
+    write_yaml(tmp_path / "sub" / "b.yaml", {"extends": "../a.yaml"})
     with pytest.raises(placesim.ScenarioError) as exc:
         placesim.load_scenario(a)
     assert _problems(exc) == ["extends: loop a.yaml -> sub/b.yaml -> a.yaml"]
@@ -165,9 +159,9 @@ def test_two_files_extending_each_other_are_a_loop(tmp_path: Path) -> None:
 def test_chain_depth_is_capped(tmp_path: Path, small: dict[str, Any]) -> None:
     # f0 -> f1 -> ... -> f{n}: n links; f{n} is the whole scenario.
     def chain(n: int, folder: Path) -> Path:
-        _write(folder / f"f{n}.yaml", small)
+        write_yaml(folder / f"f{n}.yaml", small)
         for i in range(n):
-            _write(folder / f"f{i}.yaml", {"extends": f"f{i + 1}.yaml"})
+            write_yaml(folder / f"f{i}.yaml", {"extends": f"f{i + 1}.yaml"})
         return folder / "f0.yaml"
 
     assert placesim.load_scenario(chain(MAX_EXTENDS_DEPTH, tmp_path / "ok")).name == "small"
@@ -181,8 +175,8 @@ def test_chain_depth_is_capped(tmp_path: Path, small: dict[str, Any]) -> None:
 
 
 def test_missing_parent_names_the_child_and_the_path_looked_for(tmp_path: Path) -> None:
-    _write(tmp_path / "b.yaml", {"extends": "nowhere/base.yaml"})
-    a = _write(tmp_path / "a.yaml", {"extends": "b.yaml"})
+    write_yaml(tmp_path / "b.yaml", {"extends": "nowhere/base.yaml"})
+    a = write_yaml(tmp_path / "a.yaml", {"extends": "b.yaml"})
     with pytest.raises(placesim.ScenarioError) as exc:
         placesim.load_scenario(a)
     looked_for = tmp_path / "nowhere" / "base.yaml"
@@ -192,7 +186,7 @@ def test_missing_parent_names_the_child_and_the_path_looked_for(tmp_path: Path) 
 
 @pytest.mark.parametrize("value", [5, None, ["base.yaml"], {"file": "base.yaml"}, ""])
 def test_extends_must_be_a_path(tmp_path: Path, value: Any) -> None:
-    path = _write(tmp_path / "child.yaml", {"extends": value, "name": "child"})
+    path = write_yaml(tmp_path / "child.yaml", {"extends": value, "name": "child"})
     with pytest.raises(placesim.ScenarioError) as exc:
         placesim.load_scenario(path)
     assert _problems(exc) == [
@@ -204,7 +198,7 @@ def test_extends_must_be_a_path(tmp_path: Path, value: Any) -> None:
 
 def test_parent_that_is_not_a_mapping(tmp_path: Path) -> None:
     (tmp_path / "list.yaml").write_text("- 1\n- 2\n")
-    path = _write(tmp_path / "child.yaml", {"extends": "list.yaml"})
+    path = write_yaml(tmp_path / "child.yaml", {"extends": "list.yaml"})
     with pytest.raises(placesim.ScenarioError) as exc:
         placesim.load_scenario(path)
     assert _problems(exc) == [
@@ -216,7 +210,7 @@ def test_parent_that_is_not_a_mapping(tmp_path: Path) -> None:
 def test_malformed_parent_is_named_as_the_source(tmp_path: Path) -> None:
     parent = tmp_path / "parent.yaml"
     parent.write_text("name: [unclosed\n")
-    path = _write(tmp_path / "child.yaml", {"extends": "parent.yaml"})
+    path = write_yaml(tmp_path / "child.yaml", {"extends": "parent.yaml"})
     with pytest.raises(placesim.ScenarioError) as exc:
         placesim.load_scenario(path)
     assert exc.value.source == str(parent)
@@ -226,8 +220,8 @@ def test_malformed_parent_is_named_as_the_source(tmp_path: Path) -> None:
 def test_problems_of_the_merged_scenario_name_fields_and_the_child(
     tmp_path: Path, small: dict[str, Any]
 ) -> None:
-    _write(tmp_path / "parent.yaml", small)
-    path = _write(
+    write_yaml(tmp_path / "parent.yaml", small)
+    path = write_yaml(
         tmp_path / "child.yaml",
         {"extends": "parent.yaml", "settings": {"acute": {"capacity": -5}}},
     )
@@ -320,9 +314,9 @@ def test_diff_of_a_file_with_itself_is_empty() -> None:
 
 
 def test_diff_sees_through_extends(tmp_path: Path, small: dict[str, Any]) -> None:
-    _write(tmp_path / "parent.yaml", small)
-    child = _write(tmp_path / "child.yaml", {"extends": "parent.yaml"})
-    whole = _write(tmp_path / "whole.yaml", small)
+    write_yaml(tmp_path / "parent.yaml", small)
+    child = write_yaml(tmp_path / "child.yaml", {"extends": "parent.yaml"})
+    whole = write_yaml(tmp_path / "whole.yaml", small)
     assert (
         placesim.diff_scenarios(placesim.load_scenario(child), placesim.load_scenario(whole)) == []
     )

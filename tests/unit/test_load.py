@@ -11,24 +11,13 @@ from typing import Any
 import pytest
 
 import placesim
+from builders import intermediate_care_unit
 from placesim.measures import load_warnings, offered_load
 from placesim.plan import Plan, compile_plan
 
 
 def _scenario(rate: float, capacity: int | str, mean: float = 5.0) -> placesim.Scenario:
-    return placesim.parse_scenario(
-        {
-            "calendar": {"start_date": "2025-01-01", "horizon_days": 60},
-            "settings": {
-                "intermediate_care": {
-                    "capacity": capacity,
-                    "los": {"kind": "exponential", "mean": mean},
-                    "outcomes": {"home": 1},
-                }
-            },
-            "referrals": [{"name": "gp", "setting": "intermediate_care", "rate_per_day": rate}],
-        }
-    )
+    return placesim.parse_scenario(intermediate_care_unit(rate, capacity, mean))
 
 
 def _unit(rate: float, capacity: int | str, mean: float = 5.0) -> Plan:

@@ -1,0 +1,51 @@
+"""Small scenarios and files that tests in several folders build the same way.
+
+(The shared small scenario with every setting is tests/small_scenario.py.)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+def write_yaml(path: Path, data: Any) -> Path:
+    """Write `data` as a YAML file at `path` (its folder created), keys in their order."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def referral_only(rate: float, **extra: Any) -> dict[str, Any]:
+    """A year of one referral stream (`rate` a day) into unlimited intermediate care with
+    exponential stays of 2 days; `extra` goes into the referral (monthly, day_of_week...)."""
+    referral = {"name": "gp", "setting": "intermediate_care", "rate_per_day": rate, **extra}
+    return {
+        "calendar": {"start_date": "2025-01-06", "horizon_days": 364},
+        "settings": {
+            "intermediate_care": {
+                "capacity": "unlimited",
+                "los": {"kind": "exponential", "mean": 2},
+                "outcomes": {"home": 1},
+            }
+        },
+        "referrals": [referral],
+    }
+
+
+def intermediate_care_unit(rate: float, capacity: int | str, mean: float = 5.0) -> dict[str, Any]:
+    """60 days of one referral stream (`rate` a day) into an intermediate-care unit of
+    `capacity` places with exponential stays of `mean` days: an M/M/c queue."""
+    return {
+        "calendar": {"start_date": "2025-01-01", "horizon_days": 60},
+        "settings": {
+            "intermediate_care": {
+                "capacity": capacity,
+                "los": {"kind": "exponential", "mean": mean},
+                "outcomes": {"home": 1},
+            }
+        },
+        "referrals": [{"name": "gp", "setting": "intermediate_care", "rate_per_day": rate}],
+    }
