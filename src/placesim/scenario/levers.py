@@ -4,15 +4,8 @@ A planner writes the policy itself (`home_first`, `integrated_locality`, ...) in
 scenario's `interventions:` list; :func:`placesim.plan.compile_policy` turns the list into
 daily arrays by locality and age band that demand and the engine read. Nothing here is
 random: interventions act through the same pre-drawn numbers as the baseline (common
-random numbers), so differences come from the policy.
-
-Order of application (docs/interventions.md): demand changes multiply crisis rates;
-diversions of acute-bound crises apply one after another to what is still acute-bound
-(integrated locality, then care-home support), each kind on its own slice of a person's
-diversion draw; pathway shifts apply Home First first, then the integrated locality's
-shift home (:func:`shift_pathway`); length-of-stay and assessment multipliers multiply;
-capacity changes add up, and capacity never goes below zero. Levers of one kind compound:
-two diversions of 10% divert 19%.
+random numbers), so differences come from the policy. The order in which levers apply
+is :mod:`placesim.plan.policy`'s (docs/interventions.md).
 """
 
 from __future__ import annotations
