@@ -281,8 +281,13 @@ def _run(args: argparse.Namespace) -> int:
         **_backend(args),
     )
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
+    extra_files = {}
+    if args.report:
+        from placesim.reporting.html import result_html
+
+        extra_files["report.html"] = result_html(result)
     written = write_results(
-        result, out, fmt=args.format, scenario_path=args.file, report=args.report
+        result, out, fmt=args.format, scenario_path=args.file, extra_files=extra_files
     )
     if not args.quiet:
         print(format_summary(result))

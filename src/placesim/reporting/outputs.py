@@ -15,7 +15,7 @@ import importlib.util
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +73,7 @@ def write_results(
     fmt: str = "csv",
     scenario_path: str | Path | None = None,
     *,
-    report: bool = False,
+    extra_files: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write summary, daily and stays tables and run metadata to `out_dir`, replacing it.
 
@@ -90,8 +90,9 @@ def write_results(
         ``csv`` or ``parquet`` (Parquet needs pyarrow: ``pip install placesim[parquet]``).
     scenario_path
         The scenario file, whose hash goes into run.json.
-    report
-        Also write the HTML report (report.html) as part of the same folder.
+    extra_files
+        Other text files, by name, written into the same folder and swapped in with it
+        (``placesim run --report`` puts its report.html here).
 
     The folder also gets scenario.json, the scenario as it ran (after ``extends`` and
     defaults), and run.json records the type of each column (and the categories of the
@@ -109,7 +110,8 @@ def write_results(
             "(pip install 'placesim[parquet]'), or use --format csv"
         )
     return replace_folder(
-        Path(out_dir), lambda folder: _write_run(result, folder, fmt, scenario_path, report)
+        Path(out_dir),
+        lambda folder: _write_run(result, folder, fmt, scenario_path, extra_files or {}),
     )
 
 
@@ -118,7 +120,7 @@ def _write_run(
     out: Path,
     fmt: str,
     scenario_path: str | Path | None,
-    report: bool,
+    extra_files: Mapping[str, str],
 ) -> list[Path]:
     """Every file of a run, into the (new, empty) folder `out`; run.json last."""
     tables = {
@@ -141,11 +143,9 @@ def _write_run(
     scenario_json = out / SCENARIO_JSON
     _write_text(scenario_json, json.dumps(result.scenario.model_dump(mode="json"), indent=2) + "\n")
     written.append(scenario_json)
-    if report:
-        from placesim.reporting.html import result_html  # the report imports this module
-
-        written.append(out / "report.html")
-        _write_text(written[-1], result_html(result))
+    for name, text in extra_files.items():
+        written.append(out / name)
+        _write_text(written[-1], text)
     meta = {
         "placesim_version": __version__,
         "scenario": result.scenario.name,
