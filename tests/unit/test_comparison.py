@@ -47,7 +47,8 @@ def test_more_beds_is_found_significantly_better(small: dict[str, Any]) -> None:
         for r in result.results
     ]
     assert np.isclose(row["diff"], float(np.mean(per_rep[1] - per_rep[0])))
-    assert any(line.startswith("acute waiting_mean: more beds is") for line in result.significant())
+    lines = result.significant()
+    assert any(line.startswith("acute people waiting (mean): more beds is") for line in lines)
 
 
 def test_names_must_differ(small: dict[str, Any]) -> None:

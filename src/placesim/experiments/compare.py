@@ -8,11 +8,13 @@ section 10.2.1), much narrower than comparing two independent intervals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from placesim.errors import PlacesimError
 from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
-from placesim.measures import Comparison, paired_table
+from placesim.measures import Comparison, Period, paired_table, parse_period
+from placesim.measures.comparison import MIN_DIFFERENCE
 from placesim.scenario import Scenario
 
 __all__ = ["compare"]
@@ -26,6 +28,8 @@ def compare(
     workers: int = 1,
     client: Any = None,
     worker_timeout: float = WORKER_TIMEOUT_S,
+    period: str | Period | None = None,
+    min_difference: Mapping[str, float] | None = None,
 ) -> Comparison:
     """Run `base` and `others` on the same seed and compare each with the base.
 
@@ -37,6 +41,12 @@ def compare(
         As for :func:`placesim.simulate`; default the base scenario's calendar.
     workers, client, worker_timeout
         Where replications run, as for :func:`placesim.simulate`.
+    period
+        Compare over this window only (``START:END`` or one of the base scenario's named
+        periods; :meth:`placesim.SimulationResult.summary`). Default: the whole run.
+    min_difference
+        The smallest difference worth a line in ``significant()``, by measure; overrides
+        :data:`placesim.measures.comparison.MIN_DIFFERENCE` for the measures it names.
     """
     scenarios = [base, *others]
     names = [sc.name for sc in scenarios]
@@ -57,4 +67,10 @@ def compare(
         )
         for sc in scenarios
     ]
-    return Comparison(results=results, table=paired_table(results))
+    label = None if period is None else parse_period(period, results[0].plan).label
+    return Comparison(
+        results=results,
+        table=paired_table(results, period),
+        period=label,
+        min_difference={**MIN_DIFFERENCE, **(min_difference or {})},
+    )

@@ -97,7 +97,7 @@ def run_replication(
     t2 = time.perf_counter()
     day = daily_table(plan, records, replication)
     measures = replication_measures(plan, episodes, records, day, replication)
-    stays = stays_table(episodes, records, replication) if keep_stays else None
+    stays = stays_table(plan, episodes, records, replication) if keep_stays else None
     t3 = time.perf_counter()
     return Replication(
         stays=stays,

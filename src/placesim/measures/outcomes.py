@@ -75,7 +75,7 @@ class OutcomeDefinition(NamedTuple):
 OUTCOMES: tuple[OutcomeDefinition, ...] = (
     OutcomeDefinition(
         "admissions_into_hospital",
-        "people",
+        "admissions",
         LOWER_IS_BETTER,
         None,
         True,
@@ -85,7 +85,7 @@ OUTCOMES: tuple[OutcomeDefinition, ...] = (
     ),
     OutcomeDefinition(
         "admissions_from_care_homes",
-        "people",
+        "admissions",
         LOWER_IS_BETTER,
         None,
         True,
@@ -110,7 +110,7 @@ OUTCOMES: tuple[OutcomeDefinition, ...] = (
     ),
     OutcomeDefinition(
         "intermediate_care_admissions",
-        "people",
+        "admissions",
         CONTEXT,
         None,
         True,
@@ -261,10 +261,12 @@ def supported_discharges(
     horizon_days: float,
     by: str | None = None,
     replications: Iterable[int] | None = None,
+    *,
+    start_day: float = 0.0,
 ) -> pd.DataFrame:
     """Supported discharges from acute, and how many of them end in long-term care.
 
-    A *supported discharge* is an acute stay that ends in the window [0, horizon_days)
+    A *supported discharge* is an acute stay that ends in the window [start_day, horizon_days)
     with ``next`` reablement (P1), intermediate care (P2) or care home (P3); people in a
     bed at the start count, as their discharge is in the window. Its *journey* is the rest
     of the same episode (same replication and episode; each setting is used at most once
@@ -281,11 +283,14 @@ def supported_discharges(
     stays
         A stays table; needs columns replication, episode, setting, leave, next (and `by`).
     horizon_days
-        End of the reporting window, days from start_date.
+        End of the window, days from start_date (the end of the reporting window, or of a
+        period).
     by
         ``"locality"``, ``"partnership"`` or None for the whole place.
     replications
         The replications to report; default those in `stays`.
+    start_day
+        Start of the window, days from start_date.
 
     Returns
     -------
@@ -320,7 +325,7 @@ def supported_discharges(
     supported = (
         (setting == "acute").to_numpy(dtype=bool)
         & np.isfinite(leave)
-        & (leave >= 0.0)
+        & (leave >= start_day)
         & (leave < horizon_days)
         & nxt.isin(_SUPPORTED_PATHWAYS).to_numpy(dtype=bool)
     )
@@ -345,6 +350,7 @@ def replication_outcomes(
     stays: pd.DataFrame,
     by: str | None = None,
     replications: Iterable[int] | None = None,
+    window: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """Every outcome of :data:`OUTCOMES` per replication (and group), with its cost.
 
@@ -364,6 +370,8 @@ def replication_outcomes(
         ``"locality"``, ``"partnership"`` or None for the whole place.
     replications
         The replications to report; default those in `stays`.
+    window
+        [start, end) in days from start_date; default the reporting window.
 
     Returns
     -------
@@ -375,9 +383,9 @@ def replication_outcomes(
     labels = group_labels(stays, by)
     reps = _reps(stays, replications)
     index = _index(reps, by, labels)
-    horizon = plan.end_time
+    start, end = (0.0, plan.end_time) if window is None else window
     defined = plan.defined_settings()
-    measures = group_measures(plan, stays, by, reps)
+    measures = group_measures(plan, stays, by, reps, window)
     key_names = list(index.names)
     if by is not None:
         measures[by] = measures[by].astype(str)
@@ -394,8 +402,8 @@ def replication_outcomes(
     arrive = stays["arrive"].to_numpy(dtype=float)
     leave = stays["leave"].to_numpy(dtype=float)
     at_start = stays["at_start"].to_numpy(dtype=bool)
-    came = np.isfinite(arrive) & ~at_start & (arrive >= 0.0) & (arrive < horizon)
-    left = np.isfinite(leave) & (leave >= 0.0) & (leave < horizon)
+    came = np.isfinite(arrive) & ~at_start & (arrive >= start) & (arrive < end)
+    left = np.isfinite(leave) & (leave >= start) & (leave < end)
 
     home_care = nan
     if "reablement" in defined:
@@ -413,7 +421,7 @@ def replication_outcomes(
 
     pct = nan
     if "acute" in defined:
-        supported = supported_discharges(stays, horizon, by, reps)
+        supported = supported_discharges(stays, end, by, reps, start_day=start)
         if by is not None:
             supported[by] = supported[by].astype(str)
         pct = supported.set_index(key_names)["pct"].reindex(index)

@@ -11,7 +11,9 @@ import pandas as pd
 
 from placesim.errors import PlacesimError
 from placesim.measures.outcomes import replication_outcomes, summarise_outcomes
+from placesim.measures.periods import Period, calendar_periods, parse_period, period_measures
 from placesim.measures.tables import group_measures, summarise
+from placesim.measures.targets import Chance, Target, chance_of, parse_target
 from placesim.plan import Plan, compile_plan
 from placesim.scenario import Scenario
 
@@ -61,8 +63,11 @@ class SimulationResult:
     precision_met: bool | None = None
     warnings: tuple[str, ...] = ()
 
-    def summary(self, confidence: float = 0.95, by: str | None = None) -> pd.DataFrame:
-        """Mean and confidence interval of each measure over replications.
+    def summary(
+        self, confidence: float = 0.95, by: str | None = None, period: str | Period | None = None
+    ) -> pd.DataFrame:
+        """Mean, confidence interval, median and 5th-95th percentiles of each measure over
+        replications.
 
         Parameters
         ----------
@@ -70,24 +75,79 @@ class SimulationResult:
             Confidence level of the Student-t interval.
         by
             None for the whole place (every measure); ``"locality"`` or ``"partnership"``
-            for the measures of people (``placesim.measures.GROUP_MEASURES``) by where they live.
-            Occupancy, waiting and capacity measures are about settings the whole place
-            shares, so they are only in the whole-place table.
+            for the measures of people (``placesim.measures.GROUP_MEASURES``) by where they
+            live. Occupancy, waiting and capacity measures are about settings the whole
+            place shares, so they are only in the whole-place table.
+        period
+            ``"START:END"`` (dates, both included) or a name from the scenario's
+            ``periods``: every measure over that window only (docs/model.md, "Measures").
+            Default: the whole reporting window.
 
         Returns
         -------
         pandas.DataFrame
             Columns measure, setting, `by` (when given), unit, mean, ci_low, ci_high,
-            replications.
+            median, p05, p95, replications (:func:`placesim.measures.tables.summarise`).
         """
         if by is None:
-            return summarise(self.measures, confidence)
-        table = group_measures(
-            self.plan, self.stays_table(f"summary(by={by!r})"), by, self._replication_numbers()
-        )
+            return summarise(self.replication_measures(period), confidence)
+        window = None if period is None else parse_period(period, self.plan).window(self.plan)
+        stays = self.stays_table(f"summary(by={by!r})")
+        table = group_measures(self.plan, stays, by, self._replication_numbers(), window)
         return summarise(table, confidence, by=by)
 
-    def outcomes(self, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    def replication_measures(self, period: str | Period | None = None) -> pd.DataFrame:
+        """Every measure of every replication (replication, measure, setting, value): the
+        run's ``measures``, or those of `period` (as :meth:`summary`)."""
+        if period is None:
+            return self.measures
+        found = parse_period(period, self.plan)
+        return period_measures(self.plan, self.stays, self.daily, found)
+
+    def by_period(self, by: str = "month", confidence: float = 0.95) -> pd.DataFrame:
+        """The summary of each month (``by="month"``) or NHS financial year
+        (``"financial_year"``, April to March) of the run, with a ``period`` column first;
+        a month or year cut by the run's start or end says so in its label."""
+        frames = []
+        for found in calendar_periods(self.plan, by):
+            table = summarise(self.replication_measures(found), confidence)
+            table.insert(0, "period", found.label)
+            frames.append(table)
+        return pd.concat(frames, ignore_index=True)
+
+    def chance(
+        self,
+        measure: str | Target,
+        setting: str | None = None,
+        op: str = "<=",
+        value: float | None = None,
+        *,
+        period: str | Period | None = None,
+        confidence: float = 0.95,
+    ) -> Chance:
+        """The share of replications in which a target holds, with its Wilson interval.
+
+        ``res.chance("capacity_gap", "acute", "<=", 0)`` or
+        ``res.chance("capacity_gap:acute<=0")`` (the target syntax of ``--target`` and
+        ``placesim size``). With the default targets (92% acute occupancy on 95% of days),
+        ``capacity_gap:acute<=0`` is "acute people fit within 92% of its beds on 95% of
+        days".
+        """
+        if isinstance(measure, Target):
+            target = measure
+        elif value is None:
+            target = parse_target(measure, setting)
+        else:
+            target = parse_target(f"{measure}{':' + setting if setting else ''}{op}{value!r}")
+        label = None if period is None else parse_period(period, self.plan).label
+        return chance_of(self.replication_measures(period), target, confidence, label)
+
+    def outcomes(
+        self,
+        by: str | None = None,
+        confidence: float = 0.95,
+        period: str | Period | None = None,
+    ) -> pd.DataFrame:
         """The Joint Outcomes Framework: mean and confidence interval of each outcome.
 
         Definitions in ``placesim.measures.OUTCOMES`` and docs/outcomes.md.
@@ -98,6 +158,8 @@ class SimulationResult:
             None for the whole place, ``"locality"`` or ``"partnership"``.
         confidence
             Confidence level of the Student-t interval.
+        period
+            As for :meth:`summary`: the outcomes of that window only.
 
         Returns
         -------
@@ -107,7 +169,8 @@ class SimulationResult:
             scenario has a ``costs`` section (NaN for rows it does not price).
         """
         stays = self.stays_table("outcomes()")
-        table = replication_outcomes(self.plan, stays, by, self._replication_numbers())
+        window = None if period is None else parse_period(period, self.plan).window(self.plan)
+        table = replication_outcomes(self.plan, stays, by, self._replication_numbers(), window)
         return summarise_outcomes(table, confidence, by=by)
 
     @cached_property

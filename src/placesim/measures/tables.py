@@ -7,6 +7,7 @@ from start_date; warm-up (negative times) is a filter applied here, not engine s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,27 +17,31 @@ import pandas as pd
 from placesim.demand import Episodes
 from placesim.engine import StayRecords
 from placesim.errors import PlacesimError
-from placesim.measures.statistics import t_interval
+from placesim.measures.statistics import spread, t_interval
 from placesim.plan import Plan
 from placesim.plan.pathways import ACUTE, DESTINATIONS, RAPID_RESPONSE, SOURCES, VIRTUAL_WARD
 from placesim.scenario import RESIDENCES, SETTINGS
 
 __all__ = [
+    "CAN_BE_NEGATIVE",
     "GROUPINGS",
     "GROUP_MEASURES",
     "MEASURES",
+    "StayArrays",
     "daily_table",
     "group_labels",
     "group_measures",
+    "measure_unit",
     "replication_measures",
     "stays_table",
     "summarise",
+    "window_measures",
 ]
 
 MEASURES: dict[str, str] = {
-    "admissions": "people",
-    "admissions_from_care_homes": "people",
-    "avoided_admissions": "people",
+    "admissions": "admissions",
+    "admissions_from_care_homes": "admissions",
+    "avoided_admissions": "admissions",
     "bed_days": "bed days",
     "los_mean": "days",
     "los_median": "days",
@@ -52,7 +57,24 @@ MEASURES: dict[str, str] = {
     "capacity_needed": "beds",
     "capacity_gap": "beds",
 }
-"""Measure names (stable: scripts rely on them) and their units."""
+"""Measure names (stable: scripts rely on them) and their units in a setting of beds; the
+caseload settings count places instead (:func:`measure_unit`)."""
+
+CAN_BE_NEGATIVE: frozenset[str] = frozenset({"capacity_gap"})
+"""Measures that can be below zero (spare capacity); every other measure is a count, a
+time or a share, so its interval is cut at zero (:func:`summarise`)."""
+
+_CASELOAD = frozenset({"rapid_response", "reablement"})
+
+
+def measure_unit(measure: str, setting: str) -> str:
+    """The unit of `measure` in `setting`: rapid response and reablement are caseloads of
+    places (people on the books), not beds."""
+    unit = MEASURES[measure]
+    if setting in _CASELOAD:
+        return {"beds": "places", "bed days": "place days"}.get(unit, unit)
+    return unit
+
 
 GROUP_MEASURES: tuple[str, ...] = (
     "admissions",
@@ -102,13 +124,68 @@ def _count(
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
 
 
+@dataclass(frozen=True)
+class StayArrays:
+    """The columns of one replication's stays that the measures read.
+
+    Built from the engine's records (:meth:`from_records`) while a run is measured, or
+    from a stays table afterwards (:meth:`from_table`), so a measure has one definition
+    whichever it is computed from.
+    """
+
+    setting: npt.NDArray[np.integer[Any]]
+    requested: npt.NDArray[np.float64]
+    arrive: npt.NDArray[np.float64]
+    ready: npt.NDArray[np.float64]
+    leave: npt.NDArray[np.float64]
+    at_start: npt.NDArray[np.bool_]
+    next: npt.NDArray[np.integer[Any]]
+    from_care_home: npt.NDArray[np.bool_]
+
+    @classmethod
+    def from_records(cls, episodes: Episodes, records: StayRecords) -> StayArrays:
+        """The arrays of a replication's stay records."""
+        return cls(
+            setting=records.setting,
+            requested=records.requested,
+            arrive=records.arrive,
+            ready=records.ready,
+            leave=records.leave,
+            at_start=records.at_start,
+            next=records.next,
+            from_care_home=episodes.residence[records.episode] == _CARE_HOME_RESIDENCE,
+        )
+
+    @classmethod
+    def from_table(cls, stays: pd.DataFrame) -> StayArrays:
+        """The arrays of one replication's rows of a stays table (:func:`stays_table`)."""
+
+        def codes(column: str, labels: Sequence[str]) -> npt.NDArray[np.int64]:
+            values = pd.Categorical(stays[column].astype("object"), categories=list(labels))
+            return np.asarray(values.codes, dtype=np.int64)
+
+        return cls(
+            setting=codes("setting", SETTINGS),
+            requested=stays["requested"].to_numpy(dtype=float),
+            arrive=stays["arrive"].to_numpy(dtype=float),
+            ready=stays["ready"].to_numpy(dtype=float),
+            leave=stays["leave"].to_numpy(dtype=float),
+            at_start=stays["at_start"].to_numpy(dtype=bool),
+            next=codes("next", DESTINATIONS),
+            from_care_home=(stays["residence"].astype("object") == "care_home").to_numpy(bool),
+        )
+
+
 def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFrame:
     """Daily series of each setting over the reporting window.
 
     ``census`` counts people holding a place at the midnight that ends the day (the NHS
     midnight census); ``occupied_mean`` is the mean number over the day (its sum is the bed
     days); ``waiting`` counts people waiting for the setting at that midnight; ``capacity``
-    is the capacity in force on the day.
+    is the capacity in force on the day; ``admissions`` counts people who took a place that
+    day; ``ready_not_discharged`` counts people still in a place at that midnight after
+    their discharge-ready time (no criteria to reside), and ``ready_days`` is the time
+    they spent so during the day (its sum is the delayed bed days).
     """
     horizon = plan.horizon_days
     days = np.arange(horizon, dtype=float)
@@ -120,8 +197,11 @@ def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFr
             continue
         m = records.setting == s
         arrive, leave, requested = records.arrive[m], records.leave[m], records.requested[m]
+        ready = records.ready[m]
         inside = np.isfinite(arrive)
         area = _integral(arrive[inside], leave[inside], edges)
+        has_ready = np.isfinite(ready)
+        came = inside & ~records.at_start[m] & (arrive >= 0.0) & (arrive < horizon)
         frames.append(
             pd.DataFrame(
                 {
@@ -132,6 +212,11 @@ def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFr
                     "occupied_mean": np.diff(area),
                     "waiting": _count(requested, arrive, midnight),
                     "capacity": plan.capacity_by_day(name, days),
+                    "admissions": np.bincount(
+                        np.floor(arrive[came]).astype(np.int64), minlength=horizon
+                    ),
+                    "ready_not_discharged": _count(ready[has_ready], leave[has_ready], midnight),
+                    "ready_days": np.diff(_integral(ready[has_ready], leave[has_ready], edges)),
                 }
             )
         )
@@ -149,53 +234,80 @@ def replication_measures(
     replication: int,
 ) -> pd.DataFrame:
     """Every measure of one replication: columns replication, measure, setting, value."""
-    horizon = plan.end_time
+    stays = StayArrays.from_records(episodes, records)
+    rows = window_measures(plan, stays, daily, (0.0, plan.end_time))
+    out = pd.DataFrame(rows, columns=["measure", "setting", "value"])
+    out.insert(0, "replication", replication)
+    return out
+
+
+def window_measures(
+    plan: Plan,
+    stays: StayArrays | None,
+    daily: pd.DataFrame,
+    window: tuple[float, float],
+) -> list[tuple[str, str, float]]:
+    """Every measure of one replication over `window` [start, end) in days from start_date.
+
+    The definitions of docs/model.md, on any window inside the reporting window: counts
+    are of stays that begin (admissions) or end (lengths of stay) inside it, bed days and
+    delayed bed days are the time inside it, and the daily measures (occupancy, waiting,
+    capacity and its gap) are over its days. `daily` is the replication's daily table.
+    Without the stays (a run that kept none), the measures that need them (lengths of stay,
+    waits, admissions from care homes, avoided admissions) are left out, and bed days,
+    delayed bed days and admissions are summed from the daily table.
+    """
+    start, end = window
     opts = plan.measure_options
     rows: list[tuple[str, str, float]] = []
-    residence = episodes.residence[records.episode]
     for s, name in enumerate(SETTINGS):
         if not plan.defined[s]:
             continue
-        m = records.setting == s
-        arrive, ready, leave = records.arrive[m], records.ready[m], records.leave[m]
-        inside = np.isfinite(arrive)
-        at_start = records.at_start[m]
-        came = inside & ~at_start & (arrive >= 0.0) & (arrive < horizon)
-        ended = np.isfinite(leave) & (leave >= 0.0) & (leave < horizon)
-        ended_fresh = ended & ~at_start
-        window = np.array([0.0, horizon])
-        bed_days = float(np.diff(_integral(arrive[inside], leave[inside], window))[0])
-        has_ready = np.isfinite(ready)
-        delayed = float(np.diff(_integral(ready[has_ready], leave[has_ready], window))[0])
-        los = (leave - arrive)[ended_fresh]
-        waited = (arrive - records.requested[m])[came]
         d = daily[daily["setting"] == name]
+        if start > 0.0 or end < plan.end_time:
+            d = d[(d["day"] >= start) & (d["day"] < end)]
         census = d["census"].to_numpy(dtype=float)
         occupied = d["occupied_mean"].to_numpy(dtype=float)
         capacity = d["capacity"].to_numpy(dtype=float)
         demand = census + d["waiting"].to_numpy(dtype=float)
+        if stays is None:
+            bed_days = float(occupied.sum())
+            delayed = float(d["ready_days"].sum())
+            rows.append(("admissions", name, float(d["admissions"].sum())))
+            rows.append(("bed_days", name, bed_days))
+            rows.append(("delayed_bed_days", name, delayed))
+        else:
+            m = stays.setting == s
+            arrive, ready, leave = stays.arrive[m], stays.ready[m], stays.leave[m]
+            inside = np.isfinite(arrive)
+            at_start = stays.at_start[m]
+            came = inside & ~at_start & (arrive >= start) & (arrive < end)
+            ended = np.isfinite(leave) & (leave >= start) & (leave < end)
+            ended_fresh = ended & ~at_start
+            edges = np.array([start, end])
+            bed_days = float(np.diff(_integral(arrive[inside], leave[inside], edges))[0])
+            has_ready = np.isfinite(ready)
+            delayed = float(np.diff(_integral(ready[has_ready], leave[has_ready], edges))[0])
+            los = (leave - arrive)[ended_fresh]
+            waited = (arrive - stays.requested[m])[came]
+            rows += [
+                ("admissions", name, float(came.sum())),
+                ("admissions_from_care_homes", name, float((came & stays.from_care_home[m]).sum())),
+                ("bed_days", name, bed_days),
+                ("los_mean", name, float(los.mean()) if los.size else np.nan),
+                ("los_median", name, float(np.median(los)) if los.size else np.nan),
+                ("los_p90", name, float(np.quantile(los, 0.9)) if los.size else np.nan),
+                ("delayed_bed_days", name, delayed),
+                ("wait_mean", name, float(waited.mean()) if waited.size else np.nan),
+            ]
         target = opts.target(name)
-        needed = float(np.quantile(demand / target, opts.share_of_days))
-        finite_cap = bool(np.all(np.isfinite(capacity)))
         rows += [
-            ("admissions", name, float(came.sum())),
-            (
-                "admissions_from_care_homes",
-                name,
-                float((came & (residence[m] == _CARE_HOME_RESIDENCE)).sum()),
-            ),
-            ("bed_days", name, bed_days),
-            ("los_mean", name, float(los.mean()) if los.size else np.nan),
-            ("los_median", name, float(np.median(los)) if los.size else np.nan),
-            ("los_p90", name, float(np.quantile(los, 0.9)) if los.size else np.nan),
-            ("delayed_bed_days", name, delayed),
-            ("wait_mean", name, float(waited.mean()) if waited.size else np.nan),
             ("occupancy_mean", name, float(occupied.mean())),
             ("occupancy_p95", name, float(np.quantile(census, 0.95))),
             ("waiting_mean", name, float(d["waiting"].mean())),
-            ("capacity_needed", name, needed),
+            ("capacity_needed", name, float(np.quantile(demand / target, opts.share_of_days))),
         ]
-        if finite_cap:
+        if bool(np.all(np.isfinite(capacity))):
             mean_cap = float(capacity.mean())
             rows += [
                 ("capacity", name, mean_cap),
@@ -212,13 +324,13 @@ def replication_measures(
             ]
         if s == ACUTE:
             rows.append(("dtoc_rate", name, delayed / bed_days if bed_days > 0 else np.nan))
-        if s in (RAPID_RESPONSE, VIRTUAL_WARD):
-            finished = came & np.isfinite(leave)
-            avoided = finished & (records.next[m] != ACUTE)
+        if s in (RAPID_RESPONSE, VIRTUAL_WARD) and stays is not None:
+            m = stays.setting == s
+            arrive, at_start = stays.arrive[m], stays.at_start[m]
+            came = np.isfinite(arrive) & ~at_start & (arrive >= start) & (arrive < end)
+            avoided = came & np.isfinite(stays.leave[m]) & (stays.next[m] != ACUTE)
             rows.append(("avoided_admissions", name, float(avoided.sum())))
-    out = pd.DataFrame(rows, columns=["measure", "setting", "value"])
-    out.insert(0, "replication", replication)
-    return out
+    return rows
 
 
 def group_labels(stays: pd.DataFrame, by: str | None) -> list[str]:
@@ -246,6 +358,7 @@ def group_measures(
     stays: pd.DataFrame,
     by: str | None = None,
     replications: Iterable[int] | None = None,
+    window: tuple[float, float] | None = None,
 ) -> pd.DataFrame:
     """The measures of people (:data:`GROUP_MEASURES`) per replication, setting and group.
 
@@ -266,6 +379,9 @@ def group_measures(
         ``"locality"``, ``"partnership"``, or None for the whole place.
     replications
         The replications to report; default those in `stays`.
+    window
+        [start, end) in days from start_date (default the reporting window), with the
+        definitions of :func:`window_measures`.
 
     Returns
     -------
@@ -273,7 +389,7 @@ def group_measures(
         Columns replication, measure, setting, `by` (when given), value.
     """
     labels = group_labels(stays, by)
-    horizon = plan.end_time
+    start, end = (0.0, plan.end_time) if window is None else window
     settings = plan.defined_settings()
     reps = (
         sorted(int(r) for r in stays["replication"].unique())
@@ -288,13 +404,13 @@ def group_measures(
     at_start = stays["at_start"].to_numpy(dtype=bool)
     inside = np.isfinite(arrive)
     finished = np.isfinite(leave)
-    came = inside & ~at_start & (arrive >= 0.0) & (arrive < horizon)
-    ended_fresh = finished & (leave >= 0.0) & (leave < horizon) & ~at_start
-    # An unfinished stay runs on past the window: clip its end at the horizon.
-    until = np.minimum(np.where(finished, leave, np.inf), horizon)
-    bed_days = np.where(inside, np.clip(until - np.maximum(arrive, 0.0), 0.0, None), 0.0)
+    came = inside & ~at_start & (arrive >= start) & (arrive < end)
+    ended_fresh = finished & (leave >= start) & (leave < end) & ~at_start
+    # An unfinished stay runs on past the window: clip its end at the window's.
+    until = np.minimum(np.where(finished, leave, np.inf), end)
+    bed_days = np.where(inside, np.clip(until - np.maximum(arrive, start), 0.0, None), 0.0)
     has_ready = np.isfinite(ready)
-    delayed = np.where(has_ready, np.clip(until - np.maximum(ready, 0.0), 0.0, None), 0.0)
+    delayed = np.where(has_ready, np.clip(until - np.maximum(ready, start), 0.0, None), 0.0)
     from_care_home = (stays["residence"] == "care_home").to_numpy(dtype=bool)
     to_acute = (stays["next"] == "acute").to_numpy(dtype=bool)
 
@@ -356,8 +472,11 @@ def _categorical(codes: npt.NDArray[np.integer[Any]], labels: Sequence[str]) -> 
     )
 
 
-def stays_table(episodes: Episodes, records: StayRecords, replication: int) -> pd.DataFrame:
-    """One row per stay with the person's segment and the stay's times (days from start)."""
+def stays_table(
+    plan: Plan, episodes: Episodes, records: StayRecords, replication: int
+) -> pd.DataFrame:
+    """One row per stay with the person's segment and the stay's times: days from the
+    start_date, and the same as calendar date-times (``*_at``; NaT where not reached)."""
     e = records.episode
     loc = episodes.locality[e]
     partnership_codes = np.array(
@@ -383,8 +502,21 @@ def stays_table(episodes: Episodes, records: StayRecords, replication: int) -> p
             "next": _categorical(records.next, DESTINATIONS),
             "overflow": records.overflow,
             "at_start": records.at_start,
+            **{
+                f"{name}_at": _calendar(plan, getattr(records, name))
+                for name in ("requested", "arrive", "ready", "leave")
+            },
         }
     )
+
+
+def _calendar(plan: Plan, days: npt.NDArray[np.float64]) -> npt.NDArray[np.datetime64]:
+    """Days from start_date as date-times to the second (NaT for NaN)."""
+    seconds = np.round(days * 86_400.0)
+    at = np.datetime64(plan.start_date, "s") + np.where(np.isfinite(seconds), seconds, 0).astype(
+        "timedelta64[s]"
+    )
+    return np.where(np.isfinite(days), at, np.datetime64("NaT", "s"))
 
 
 def summarise(
@@ -410,12 +542,22 @@ def summarise(
     Returns
     -------
     pandas.DataFrame
-        Columns measure, setting, `by` (when given), unit, mean, ci_low, ci_high,
+        Columns measure, setting, `by` (when given), unit, mean, ci_low, ci_high (the
+        interval, cut at zero for a measure that cannot be negative: the t interval's
+        symmetry is an approximation that a skewed count over few replications can push
+        below a bound the measure itself never crosses), median, p05, p95 (the 5th and 95th
+        percentiles across replications: the tail a planner should see beside the mean),
         replications.
     """
     keys = ["measure", "setting"] + ([by] if by is not None else [])
     out = []
     for key, g in measures.groupby(keys, sort=False, observed=True):
+        measure, setting = str(key[0]), str(key[1])
         mean, low, high, n = t_interval(g["value"], confidence)
-        out.append((*key, MEASURES[str(key[0])], mean, low, high, n))
-    return pd.DataFrame(out, columns=[*keys, "unit", "mean", "ci_low", "ci_high", "replications"])
+        if measure not in CAN_BE_NEGATIVE and low < 0.0:
+            low = 0.0
+        p05, median, p95 = spread(g["value"])
+        unit = measure_unit(measure, setting)
+        out.append((*key, unit, mean, low, high, median, p05, p95, n))
+    columns = ["unit", "mean", "ci_low", "ci_high", "median", "p05", "p95", "replications"]
+    return pd.DataFrame(out, columns=[*keys, *columns])

@@ -130,6 +130,8 @@ class Plan:
         population's localities on start_date, for outcomes per 100,000 people aged 65+.
     costs
         The scenario's unit costs, or None when it prices nothing.
+    periods
+        The scenario's named periods: name -> (first day, last day), both included.
     """
 
     name: str
@@ -156,6 +158,7 @@ class Plan:
     measure_options: MeasureOptions
     older_people: tuple[float, ...]
     costs: Costs | None
+    periods: dict[str, tuple[dt.date, dt.date]]
 
     @property
     def first_time(self) -> float:
@@ -166,6 +169,11 @@ class Plan:
     def end_time(self) -> float:
         """When the simulation stops: the end of the reporting window."""
         return float(self.horizon_days)
+
+    @property
+    def end_date(self) -> dt.date:
+        """The last day of the reporting window."""
+        return self.start_date + dt.timedelta(days=self.horizon_days - 1)
 
     @property
     def pathway_destination(self) -> npt.NDArray[np.int64]:
@@ -306,6 +314,7 @@ def compile_plan(scenario: Scenario) -> Plan:
         measure_options=scenario.measures,
         older_people=_older_people(scenario),
         costs=scenario.costs,
+        periods={name: (w.start, w.end) for name, w in scenario.periods.items()},
     )
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from placesim.measures import SimulationResult
+from placesim.measures import Period, SimulationResult, Target, parse_period
 from placesim.scenario import SETTINGS
 
 __all__ = ["format_number", "format_summary"]
@@ -24,13 +25,23 @@ def format_number(x: float, unit: str) -> str:
     return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
 
 
-def format_summary(result: SimulationResult) -> str:
-    """The summary as a text table: one block per setting, mean and 95% CI per measure."""
+def format_summary(
+    result: SimulationResult,
+    period: str | Period | None = None,
+    targets: Sequence[str | Target] = (),
+) -> str:
+    """The summary as a text table: one block per setting; per measure the mean and its
+    95% CI, then the median and the 5th to 95th percentiles across replications (the tail),
+    then the chance of each target, for the whole run or `period`."""
     sc = result.scenario
     cal = sc.calendar
+    window = f"{cal.start_date} to {cal.end_date}"
+    if period is not None:
+        found = parse_period(period, result.plan)
+        named = f"{found.name}, " if found.name else ""
+        window = f"{named}{found.start} to {found.end} (of a run {window})"
     lines = [
-        f"{sc.name}: {result.replications} replication(s), seed {result.seed}, "
-        f"{cal.start_date} to {cal.end_date}"
+        f"{sc.name}: {result.replications} replication(s), seed {result.seed}, {window}"
         + (f" after a {cal.warmup_days}-day warm-up" if cal.warmup_days else ""),
         "",
     ]
@@ -38,19 +49,29 @@ def format_summary(result: SimulationResult) -> str:
         lines += ["Offered-load check (before the run):"]
         lines += [f"  ! {w}" for w in result.warnings]
         lines.append("")
-    summary = result.summary()
+    if targets:
+        lines += ["Targets (share of replications in which each held):"]
+        lines += [f"  {result.chance(t, period=period)}" for t in targets]
+        lines.append("")
+    summary = result.summary(period=period)
     width = max(len(m) for m in summary["measure"]) + 2
+    lines.append(
+        f"  {'':<{width}}{'mean':>10}  {'95% CI':<26}{'median':>10}  {'5th-95th pct':<24}unit"
+    )
     for setting in SETTINGS:
         block = summary[summary["setting"] == setting]
         if block.empty:
             continue
         lines.append(setting.replace("_", " "))
-        for measure, unit, mean, low, high in zip(
+        for measure, unit, mean, low, high, median, p05, p95 in zip(
             block["measure"],
             block["unit"],
             block["mean"].to_numpy(dtype=float),
             block["ci_low"].to_numpy(dtype=float),
             block["ci_high"].to_numpy(dtype=float),
+            block["median"].to_numpy(dtype=float),
+            block["p05"].to_numpy(dtype=float),
+            block["p95"].to_numpy(dtype=float),
             strict=True,
         ):
             unit = str(unit)
@@ -59,9 +80,15 @@ def format_summary(result: SimulationResult) -> str:
                 if math.isfinite(low)
                 else ""
             )
+            tail = (
+                f"{format_number(p05, unit)} to {format_number(p95, unit)}"
+                if math.isfinite(p05)
+                else ""
+            )
             shown_unit = "" if unit == "ratio" else unit
             lines.append(
-                f"  {measure:<{width}}{format_number(mean, unit):>10}  {ci:<26}{shown_unit}"
+                f"  {measure:<{width}}{format_number(mean, unit):>10}  {ci:<26}"
+                f"{format_number(median, unit):>10}  {tail:<24}{shown_unit}"
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"

@@ -13,6 +13,7 @@ The first stage of the flow; it imports nothing else of placesim but ``errors``.
 
 from __future__ import annotations
 
+from placesim.scenario.checks import scenario_warnings
 from placesim.scenario.diff import diff_scenarios
 from placesim.scenario.distributions import Distribution
 from placesim.scenario.levers import (
@@ -45,6 +46,7 @@ from placesim.scenario.schema import (
     Costs,
     Scenario,
     SettingName,
+    Window,
     band_value,
 )
 
@@ -70,6 +72,7 @@ __all__ = [
     "Phase",
     "Scenario",
     "SettingName",
+    "Window",
     "band_value",
     "diff_scenarios",
     "fit_census",
@@ -79,4 +82,5 @@ __all__ = [
     "parse_scenario",
     "parse_value",
     "scenario_json_schema",
+    "scenario_warnings",
 ]

@@ -25,7 +25,7 @@ from placesim.scenario.messages import clip, did_you_mean, listing
 from placesim.scenario.routes import OUTCOME_ROUTES, PATHWAY_ROUTES
 from placesim.scenario.schema import Scenario
 
-__all__ = ["check_scenario"]
+__all__ = ["check_scenario", "scenario_warnings"]
 
 _SUM_TOLERANCE = 1e-6
 
@@ -174,6 +174,12 @@ def check_scenario(sc: Scenario) -> list[str]:
     _check_discharge(problems, sc, bands, defined)
     _check_referrals(problems, sc, bands, defined)
     _check_initial_state(problems, sc, defined)
+    for name, window in sc.periods.items():
+        if window.start < cal.start_date or window.end > last_day:
+            problems.append(
+                f"periods.{name}: {window.start} to {window.end} is not allowed: a period must "
+                f"lie inside the reporting window, {cal.start_date} to {last_day}"
+            )
     _check_interventions(problems, sc, bands, defined)
     return problems
 
@@ -403,3 +409,45 @@ def _initial_occupied(state: Any) -> int:
     if state.elapsed_days is not None:
         return len(state.elapsed_days)
     return int(state.occupied)
+
+
+def scenario_warnings(sc: Scenario) -> list[str]:
+    """What is valid but probably not meant: levers and dated changes outside the run.
+
+    A lever dated wholly outside the reporting window changes nothing, so a typo in a year
+    would read as "the policy made no difference"; one partly outside acts only on the
+    part inside. Each line names the lever, its dates and the window.
+    """
+    cal = sc.calendar
+    first, last = cal.start_date, cal.end_date
+    window = f"the run's reporting window, {first} to {last}"
+    lines: list[str] = []
+    for i, lever in enumerate(sc.interventions):
+        label = f"interventions[{i}] ({lever.type}{f' {lever.name!r}' if lever.name else ''})"
+        if isinstance(lever, LocalityRollout):
+            for k, phase in enumerate(lever.phases):
+                if phase.start > last:
+                    lines.append(
+                        f"{label}.phases[{k}]: goes live on {phase.start}, after {window}: "
+                        "those localities never go live in this run"
+                    )
+            continue
+        end = lever.end
+        dates = f"{lever.start} to {end if end is not None else 'the end'}"
+        if lever.start > last or (end is not None and end < first):
+            lines.append(f"{label}: {dates} is wholly outside {window}: it changes nothing")
+        elif lever.start < first or (end is not None and end > last):
+            acts_from = max(lever.start, first)
+            acts_to = min(end, last) if end is not None else last
+            lines.append(
+                f"{label}: {dates} is partly outside {window}: only {acts_from} to {acts_to} "
+                "is measured"
+            )
+    for name, setting in sc.settings.defined().items():
+        for k, change in enumerate(setting.capacity_changes):
+            if change.date > last:
+                lines.append(
+                    f"settings.{name}.capacity_changes[{k}]: dated {change.date}, after {window}: "
+                    "it changes nothing"
+                )
+    return lines

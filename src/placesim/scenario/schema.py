@@ -30,6 +30,7 @@ __all__ = [
     "SETTINGS",
     "Scenario",
     "SettingName",
+    "Window",
     "band_value",
 ]
 
@@ -454,6 +455,36 @@ class Costs(_Model):
     virtual_ward_day: NonNegative | None = Field(
         default=None, description="Cost of a virtual-ward bed day, GBP."
     )
+    capacity_place_day: dict[SettingName, NonNegative] = Field(
+        default_factory=dict,
+        description="Cost of providing one place (bed, package, caseload place) for one day, "
+        "by setting, GBP: comparisons then cost capacity added or removed too (the net cost).",
+    )
+
+
+class Window(_Model):
+    """A period of dates, both included: ``2025-12-01:2026-03-31``, or ``start`` and ``end``."""
+
+    start: Date = Field(description="First day of the period.")
+    end: Date = Field(description="Last day of the period (included).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            start, sep, end = value.partition(":")
+            if not sep:
+                raise ValueError(
+                    f"{value!r} is not allowed: write START:END, e.g. 2025-12-01:2026-03-31"
+                )
+            return {"start": start.strip(), "end": end.strip()}
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end < self.start:
+            raise ValueError(f"ends ({self.end}) before it starts ({self.start})")
+        return self
 
 
 class Scenario(_Model):
@@ -490,6 +521,11 @@ class Scenario(_Model):
     interventions: list[Intervention] = Field(
         default_factory=list,
         description="Policy levers: dated, local changes (docs/interventions.md).",
+    )
+    periods: dict[str, Window] = Field(
+        default_factory=dict,
+        description="Named periods to report on (e.g. winter: 2025-12-01:2026-03-31), each "
+        "inside the reporting window; used as --period NAME.",
     )
 
     @field_validator("schema_version")
