@@ -42,7 +42,7 @@ def test_overload_is_named_in_words() -> None:
     assert line.startswith("intermediate care: offered load 15 places")
     assert "queue will grow without bound" in line
     (near,) = load_warnings(_unit(2.3, 12))  # 11.5 of 12: 96%
-    assert "near capacity" in near
+    assert "above its 90% target occupancy" in near
     assert load_warnings(_unit(30.0, "unlimited")) == []
 
 

@@ -216,3 +216,31 @@ def test_levers_outside_the_run_warn(small: dict[str, Any]) -> None:
     )
     assert "partly outside" in warnings[1] and "only 2025-07-01 to 2025-07-29" in warnings[1]
     assert len(warnings) == 2
+
+
+def test_capacity_warnings_use_the_gap_rule_and_name_each_service(
+    result: placesim.SimulationResult,
+) -> None:
+    table = result.summary().set_index(["measure", "setting"])["mean"]
+    lines = result.capacity_warnings()
+    for setting in result.plan.defined_settings():
+        if ("capacity_gap", setting) not in table.index:
+            continue
+        named = [line for line in lines if line.startswith(setting.replace("_", " ") + ":")]
+        gap = table[("capacity_gap", setting)]
+        rate = table[("occupancy_rate", setting)]
+        target = result.plan.measure_options.target(setting)
+        assert bool(named) == (gap > 0 or rate >= target), (setting, gap, rate, named)
+        if gap > 0:
+            assert f"short of {gap:,.0f} " in named[0]
+
+
+def test_the_offered_load_check_warns_at_the_target_occupancy() -> None:
+    from builders import intermediate_care_unit
+
+    plan = placesim.compile_plan(placesim.parse_scenario(intermediate_care_unit(1.82, 10)))
+    (line,) = placesim.load_warnings(plan)  # 9.1 places of 10: above the 90% target
+    assert "above its 90% target occupancy" in line
+    data = intermediate_care_unit(1.82, 10)
+    data["measures"] = {"target_occupancy": {"intermediate_care": 0.95}}
+    assert placesim.load_warnings(placesim.compile_plan(placesim.parse_scenario(data))) == []

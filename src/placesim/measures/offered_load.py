@@ -21,8 +21,6 @@ from placesim.scenario import SETTINGS
 
 __all__ = ["SettingLoad", "load_warnings", "offered_load"]
 
-_NEAR = 0.95
-
 
 @dataclass(frozen=True)
 class SettingLoad:
@@ -70,11 +68,12 @@ def offered_load(plan: Plan) -> list[SettingLoad]:
 
 
 def load_warnings(plan: Plan) -> list[str]:
-    """Plain-language warnings for settings whose offered load nears or passes capacity."""
+    """Plain-language warnings for settings whose offered load reaches the target occupancy
+    of their capacity (``measures.target_occupancy``: the rule of the capacity gap too)."""
     lines = []
     for load in offered_load(plan):
         u = load.utilisation
-        if u < _NEAR:
+        if u < plan.measure_options.target(load.setting):
             continue
         what = (
             f"{load.setting.replace('_', ' ')}: offered load {load.offered_load:,.0f} places "
@@ -91,5 +90,6 @@ def load_warnings(plan: Plan) -> list[str]:
         elif u >= 1.0:
             lines.append(f"{what}: overloaded, its queue will grow without bound over the run")
         else:
-            lines.append(f"{what}: near capacity, expect long waits")
+            target = plan.measure_options.target(load.setting)
+            lines.append(f"{what}: above its {target:.0%} target occupancy, expect waits")
     return lines

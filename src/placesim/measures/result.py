@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 __all__ = ["SimulationResult"]
 
 
+def _places(setting: str) -> str:
+    return "places" if setting in ("rapid_response", "reablement") else "beds"
+
+
 @dataclass(frozen=True)
 class SimulationResult:
     """Tables of a run: one row per stay, per setting and day, per measure and replication.
@@ -141,6 +145,45 @@ class SimulationResult:
             target = parse_target(f"{measure}{':' + setting if setting else ''}{op}{value!r}")
         label = None if period is None else parse_period(period, self.plan).label
         return chance_of(self.replication_measures(period), target, confidence, label)
+
+    def capacity_warnings(self, period: str | Period | None = None) -> list[str]:
+        """Each service near or over its capacity in the run, named in words.
+
+        The rule of the capacity gap (docs/model.md): a service is over when the places it
+        would need to keep people in place plus people waiting within its target
+        occupancy on the chosen share of days exceed its capacity (``capacity_gap`` above
+        zero), and near when its mean occupancy reaches the target. The same rule as the
+        offered-load check before the run, now on what the run showed.
+        """
+        summary = self.summary(period=period)
+        mean = {
+            (str(m), str(st)): float(v)
+            for m, st, v in zip(
+                summary["measure"], summary["setting"], summary["mean"], strict=True
+            )
+        }
+        options = self.plan.measure_options
+        lines = []
+        for setting in self.plan.defined_settings():
+            if ("capacity_gap", setting) not in mean:
+                continue  # unlimited
+            gap, rate = mean[("capacity_gap", setting)], mean[("occupancy_rate", setting)]
+            target = options.target(setting)
+            places = _places(setting)
+            where = setting.replace("_", " ")
+            if gap > 0.0:
+                lines.append(
+                    f"{where}: short of {gap:,.0f} {places} to keep the people in it and those "
+                    f"waiting for it within its {target:.0%} target occupancy on "
+                    f"{options.share_of_days:.0%} of days ({rate:.1%} occupied on average; "
+                    f"capacity gap, mean of {self.replications} replications)"
+                )
+            elif rate >= target:
+                lines.append(
+                    f"{where}: near capacity: {rate:.1%} occupied on average, at or above its "
+                    f"{target:.0%} target"
+                )
+        return lines
 
     def outcomes(
         self,
