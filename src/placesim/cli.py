@@ -44,6 +44,34 @@ def _whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], i
     return parse
 
 
+def _folder(text: str) -> Path:
+    """An argparse type: an output folder; an empty one would mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("give a folder (an empty one is not allowed)")
+    return Path(text)
+
+
+class _TableFormat(argparse.Action):
+    """``--format``: refused at once, before anything runs, if its extra is not installed."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        from placesim.reporting.outputs import check_format
+
+        check_format(str(values))
+        setattr(namespace, self.dest, values)
+
+
+_FORMAT_HELP = (
+    "csv (default) or parquet (needs placesim[parquet]) for the tables; xlsx writes the "
+    "tables as CSV plus a workbook for spreadsheets (needs placesim[excel])"
+)
+
 _positive_int = _whole_number(1, 10**9)
 _replications = _whole_number(1, MAX_REPLICATIONS)
 _workers = _whole_number(1, MAX_WORKERS)
@@ -109,7 +137,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--out", type=Path, default=None, help="output folder (default: placesim-out/<file stem>)"
     )
-    run.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    run.add_argument(
+        "--format",
+        choices=("csv", "parquet", "xlsx"),
+        default="csv",
+        action=_TableFormat,
+        help=f"{_FORMAT_HELP}: results.xlsx, sheets summary, outcomes (unless --no-stays) "
+        "and about",
+    )
     _add_backend(run)
     run.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
     run.add_argument(
@@ -165,7 +200,20 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--replications", "-n", type=_replications, help="default: the base's")
     compare.add_argument("--seed", type=_seed, help="root seed; default: the base's")
     compare.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: placesim-out/compare)"
+        "--out",
+        type=_folder,
+        default=None,
+        help="output folder (default: placesim-out/compare): comparison.csv, compare.json and "
+        "each scenario's run folder under scenarios/, so `placesim report` can rebuild the "
+        "report",
+    )
+    compare.add_argument(
+        "--format",
+        choices=("csv", "parquet", "xlsx"),
+        default="csv",
+        action=_TableFormat,
+        help=f"the scenarios' tables: {_FORMAT_HELP}: comparison.xlsx (the comparison table "
+        "and each scenario's summary) and results.xlsx in each scenario's folder",
     )
     _add_backend(compare)
     compare.add_argument(
@@ -176,11 +224,18 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser(
         "report",
-        help="build the HTML report of a folder written by `placesim run`",
-        description="Reads the tables, run.json and scenario.json of OUT_DIR (or the scenario "
-        "file run.json names, if unchanged) and writes a self-contained report.html.",
+        help="build the HTML report of a folder written by `placesim run` or `placesim compare`",
+        description="Reads a run folder (its tables, run.json and scenario.json, or the "
+        "scenario file run.json names, if unchanged) or a comparison folder (compare.json, "
+        "comparison.csv and the scenarios' run folders it names) and writes a self-contained "
+        "report.html, the same page `--report` wrote.",
     )
-    report.add_argument("out_dir", type=Path, metavar="OUT_DIR", help="a `placesim run` folder")
+    report.add_argument(
+        "out_dir",
+        type=Path,
+        metavar="OUT_DIR",
+        help="a folder written by `placesim run` or `placesim compare`",
+    )
     report.add_argument(
         "--out", type=Path, default=None, help="the HTML file (default: OUT_DIR/report.html)"
     )
@@ -203,7 +258,11 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--replications", "-n", type=_replications)
     sweep.add_argument("--seed", type=_seed)
     sweep.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: placesim-out/<stem>-sweep)"
+        "--out",
+        type=_folder,
+        default=None,
+        help="output folder (default: placesim-out/<stem>-sweep): sweep.csv, with point, one "
+        "column per path, then the summary's columns (measure, setting, unit, mean, ...)",
     )
     sweep.add_argument(
         "--max-points",
@@ -232,6 +291,13 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--seed", type=_seed)
     size.add_argument("--confidence", type=float, default=0.95)
     size.add_argument("--max-capacity", type=_positive_int, default=None)
+    size.add_argument(
+        "--out",
+        type=_folder,
+        default=None,
+        help="also write the table to this folder: size.csv and size.json (with --weekly: "
+        "weekly.csv and weekly.json); other files there are left alone",
+    )
     _add_backend(size)
 
     warm = sub.add_parser(
@@ -244,6 +310,13 @@ def _parser() -> argparse.ArgumentParser:
     warm.add_argument("--seed", type=_seed)
     warm.add_argument("--window", type=_positive_int, default=7, help="half-width, days")
     warm.add_argument("--workers", "-w", type=_workers, default=1)
+    warm.add_argument(
+        "--out",
+        type=_folder,
+        default=None,
+        help="also write the curve, every day, to this folder: warmup.csv and warmup.json "
+        "(the suggestion); other files there are left alone",
+    )
 
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
@@ -308,7 +381,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from placesim.experiments import compare
-    from placesim.reporting import write_table
+    from placesim.reporting.outputs import write_comparison
     from placesim.scenario import load_scenario
 
     if len(args.files) < 2:
@@ -320,7 +393,7 @@ def _compare(args: argparse.Namespace) -> int:
         require_matplotlib()
     result = compare(*scenarios, replications=args.replications, seed=args.seed, **_backend(args))
     out = args.out if args.out is not None else Path("placesim-out") / "compare"
-    path = write_table(result.table, out / "comparison.csv")
+    written = write_comparison(result, out, fmt=args.format, scenario_paths=args.files)
     lines = result.significant()
     base = scenarios[0].name
     print(
@@ -328,7 +401,14 @@ def _compare(args: argparse.Namespace) -> int:
         f"seed {result.results[0].seed}), where the 95% CI excludes zero:"
     )
     print("\n".join(f"  {line}" for line in lines) if lines else "  none")
-    print(f"wrote {path}")
+    here = out.resolve()
+    top = [p.name for p in written if p.parent.resolve() == here]
+    runs = dict.fromkeys(
+        p.parent.resolve().relative_to(here).as_posix()
+        for p in written
+        if p.parent.resolve() != here and p.name == "run.json"
+    )
+    print(f"wrote {', '.join(top)} and the scenarios' run folders ({', '.join(runs)}) to {out}")
     if args.report:
         from placesim.reporting.html import write_comparison_report
 
@@ -337,13 +417,46 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from placesim.reporting import read_results
-    from placesim.reporting.html import write_report
+    from placesim.measures import Comparison
+    from placesim.reporting.html import write_comparison_report, write_report
+    from placesim.reporting.outputs import read_folder
 
-    result = read_results(args.out_dir)
+    found = read_folder(args.out_dir)
     target = args.out if args.out is not None else args.out_dir / "report.html"
-    print(f"wrote {write_report(result, target)}")
+    if isinstance(found, Comparison):
+        print(f"wrote {write_comparison_report(found, target)}")
+    else:
+        print(f"wrote {write_report(found, target)}")
     return 0
+
+
+def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 0) -> str:
+    """A table for the terminal: a header row over right-aligned columns (the first `left`
+    left-aligned), indented two spaces."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        shown = (
+            c.ljust(w) if i < left else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        return ("  " + "  ".join(shown)).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])
+
+
+def _labelled(measure: str, unit: str) -> str:
+    """A column heading that names a measure and its unit: ``capacity_gap (beds)``."""
+    return f"{measure} ({'%' if unit == 'ratio' else unit})"
+
+
+def _numbers(table: Any, *columns: str) -> list[list[float]]:
+    """Columns of `table` as lists of floats, to format for people."""
+    return [[float(x) for x in table[c].to_numpy(dtype=float)] for c in columns]
+
+
+def _wrote(paths: Sequence[Path], out: Path) -> str:
+    return f"wrote {', '.join(p.name for p in paths)} to {out}"
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -386,21 +499,65 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _size(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from placesim.experiments.size import size
+    from placesim.reporting import format_number
     from placesim.scenario import load_scenario
 
     if args.weekly:
         from placesim.experiments.size import weekly_need
 
+        scenario = load_scenario(args.file)
         table = weekly_need(
-            load_scenario(args.file),
+            scenario,
             args.setting,
             replications=args.replications,
             seed=args.seed,
             **_backend(args),
         )
-        print(f"{args.setting}: places needed week by week (mean and 95% CI) against capacity")
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.1f}"))
+        unit = str(table["unit"].iloc[0]) if len(table) else ""
+        n = int(table["replications"].iloc[0]) if len(table) else 0
+        print(
+            f"{args.setting}: places needed week by week (mean and 95% CI over {n} "
+            "replications) against capacity"
+        )
+        rows = [
+            [
+                str(week),
+                f"{start:%Y-%m-%d}",
+                format_number(mean, unit),
+                f"{format_number(low, unit)} to {format_number(high, unit)}",
+                format_number(capacity, unit),
+            ]
+            for week, start, mean, low, high, capacity in zip(
+                table["week"],
+                pd.to_datetime(table["week_start"]),
+                *_numbers(table, "needed_mean", "ci_low", "ci_high", "capacity"),
+                strict=True,
+            )
+        ]
+        headers = [
+            "week",
+            "week of",
+            _labelled("capacity_needed", unit),
+            "95% CI",
+            _labelled("capacity", unit),
+        ]
+        print(_text_table(headers, rows))
+        if args.out is not None:
+            from placesim.reporting.outputs import write_experiment
+
+            about = {
+                "experiment": "weekly_need",
+                "scenario": scenario.name,
+                "seed": scenario.calendar.seed if args.seed is None else args.seed,
+                "replications": n,
+                "setting": args.setting,
+                "target_occupancy": scenario.measures.target(args.setting),
+                "share_of_days": scenario.measures.share_of_days,
+            }
+            print(_wrote(write_experiment(table, args.out, "weekly", about), args.out))
         return 0
     if args.target is None:
         raise PlacesimError("target: is required (or use --weekly)")
@@ -416,13 +573,46 @@ def _size(args: argparse.Namespace) -> int:
         max_capacity=args.max_capacity,
         **_backend(args),
     )
-    print(result.tried.to_string(index=False))
+    goal = result.target
+    unit = str(result.tried["unit"].iloc[0])
+    print(
+        f"{result.setting}: each capacity tried against {goal} ({result.replications} "
+        f"replications each; upper: the one-sided {result.confidence:.0%} confidence bound of "
+        "the mean)"
+    )
+    measure = _labelled(goal.measure, unit)
+    if goal.setting != result.setting:
+        measure = f"{goal.setting} {measure}"
+    headers = [
+        _labelled("capacity", result.capacity_unit),
+        f"{measure}: mean",
+        f"upper {result.confidence:.0%} bound",
+        "meets target",
+    ]
+    tried = result.tried
+    rows = [
+        [
+            str(capacity),
+            format_number(mean, unit),
+            format_number(upper, unit),
+            "yes" if met else "no",
+        ]
+        for capacity, mean, upper, met in zip(
+            tried["capacity"], *_numbers(tried, "mean", "upper"), tried["met"], strict=True
+        )
+    ]
+    print(_text_table(headers, rows))
     print(result.describe())
+    if args.out is not None:
+        print(_wrote(result.write(args.out), args.out))
     return 0
 
 
 def _warmup(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from placesim.experiments.warmup import suggest_warmup
+    from placesim.reporting import format_number
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
@@ -434,17 +624,30 @@ def _warmup(args: argparse.Namespace) -> int:
         window=args.window,
         workers=args.workers,
     )
+    unit = advice.unit
+    print(
+        f"{advice.setting}: midnight census, mean over {advice.replications} replications and "
+        f"Welch-smoothed (window {advice.window}), every 7th day from the first simulated day"
+    )
     weekly = advice.curve.iloc[::7]
+    rows = [
+        [str(day), f"{date:%Y-%m-%d}", format_number(mean, unit), format_number(smooth, unit)]
+        for day, date, mean, smooth in zip(
+            weekly["day"],
+            pd.to_datetime(weekly["date"]),
+            *_numbers(weekly, "mean", "smoothed"),
+            strict=True,
+        )
+    ]
+    headers = ["day", "date", _labelled("census", unit), _labelled("smoothed census", unit)]
+    print(_text_table(headers, rows))
     print(
-        f"{advice.setting}: mean midnight census over replications, Welch-smoothed "
-        f"(window {advice.window})"
+        f"level {format_number(advice.level, unit)} +/- {format_number(advice.band, unit)} "
+        f"{'' if unit == 'ratio' else unit}; suggested warm-up: {advice.suggested_days} days "
+        f"(the scenario has {scenario.calendar.warmup_days})"
     )
-    for day, date, mean, smooth in weekly.itertuples(index=False):
-        print(f"  day {day:>4}  {date:%Y-%m-%d}  {mean:10.1f}  {smooth:10.1f}")
-    print(
-        f"level {advice.level:.1f} +/- {advice.band:.1f}; suggested warm-up: "
-        f"{advice.suggested_days} days (the scenario has {scenario.calendar.warmup_days})"
-    )
+    if args.out is not None:
+        print(_wrote(advice.write(args.out), args.out))
     return 0
 
 

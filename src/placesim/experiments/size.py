@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,9 +24,18 @@ from placesim.errors import PlacesimError
 from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
 from placesim.measures import MEASURES, SimulationResult, t_interval
 from placesim.plan import compile_plan
+from placesim.reporting.outputs import write_experiment
 from placesim.scenario import SETTINGS, CapacityChangeIntervention, Scenario, fit_census, override
 
-__all__ = ["SIZING_MEASURES", "SizingResult", "parse_target", "size", "weekly_need"]
+__all__ = [
+    "SIZE_COLUMNS",
+    "SIZING_MEASURES",
+    "WEEKLY_COLUMNS",
+    "SizingResult",
+    "parse_target",
+    "size",
+    "weekly_need",
+]
 
 SIZING_MEASURES = (
     "capacity_gap",
@@ -35,6 +45,33 @@ SIZING_MEASURES = (
     "waiting_mean",
     "wait_mean",
 )
+SIZE_COLUMNS = (
+    "sized_setting",
+    "capacity",
+    "measure",
+    "setting",
+    "unit",
+    "mean",
+    "upper",
+    "confidence",
+    "threshold",
+    "met",
+    "replications",
+)
+"""The columns of :attr:`SizingResult.tried` (and ``size.csv``)."""
+WEEKLY_COLUMNS = (
+    "setting",
+    "week",
+    "week_start",
+    "measure",
+    "unit",
+    "needed_mean",
+    "ci_low",
+    "ci_high",
+    "capacity",
+    "replications",
+)
+"""The columns of :func:`weekly_need`'s table (and ``weekly.csv``)."""
 _TARGET = re.compile(r"^\s*(?:(?P<setting>\w+)\.)?(?P<measure>\w+)\s*<=\s*(?P<value>\S+)\s*$")
 
 
@@ -60,7 +97,14 @@ class SizingResult:
         The smallest capacity that met the target, or None if none up to the search's
         ceiling did.
     tried
-        capacity, mean, upper (one-sided confidence bound), met: one row per capacity run.
+        One row per capacity run, labelled as the summary is: sized_setting, capacity,
+        measure, setting, unit (the target's measure, the setting it is of, and its unit),
+        mean, upper (the one-sided `confidence` bound of the mean), confidence, threshold,
+        met (upper <= threshold), replications.
+    scenario, seed
+        The scenario's name and the root seed every capacity ran on.
+    capacity_unit
+        The unit of the sized setting's capacity (beds, or places for a caseload).
     """
 
     setting: str
@@ -69,6 +113,30 @@ class SizingResult:
     replications: int
     capacity: int | None
     tried: pd.DataFrame
+    scenario: str = ""
+    seed: int | None = None
+    capacity_unit: str = "beds"
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write ``size.csv`` (:attr:`tried`) and ``size.json`` (the answer) to `out_dir`.
+
+        size.json records the scenario, seed, replications, target, confidence, the
+        capacity found (null if none was) and :meth:`describe`
+        (:func:`placesim.reporting.write_experiment`). Returns the paths written.
+        """
+        about = {
+            "experiment": "size",
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replications": self.replications,
+            "setting": self.setting,
+            "target": str(self.target),
+            "confidence": self.confidence,
+            "capacity": self.capacity,
+            "capacity_unit": self.capacity_unit,
+            "answer": self.describe(),
+        }
+        return write_experiment(self.tried, out_dir, "size", about)
 
     def describe(self) -> str:
         """The answer in words, with the measure's interval at that capacity."""
@@ -185,13 +253,14 @@ def size(
         client=client,
         worker_timeout=worker_timeout,
     )
+    units = _units(first)
     load = _offered_load(first, setting)
     ceiling = max_capacity if max_capacity is not None else int(4 * load + 50)
     low, high = -1, max(1, math.ceil(load))
     while not evaluate(high):
         low = high
         if high >= ceiling:
-            return _result(scenario, setting, goal, confidence, n, None, rows)
+            return _result(scenario, setting, goal, confidence, n, root, None, rows, units)
         high = min(ceiling, high * 2)
     # Bisection on the smallest capacity that meets the target, between low (fails or -1)
     # and high (meets).
@@ -209,7 +278,20 @@ def size(
             low = mid
     if high > 0:
         evaluate(high - 1)
-    return _result(scenario, setting, goal, confidence, n, high, rows)
+    return _result(scenario, setting, goal, confidence, n, root, high, rows, units)
+
+
+def _units(result: SimulationResult) -> dict[tuple[str, str], str]:
+    """The unit of each (measure, setting) of a run, as its summary gives them."""
+    summary = result.summary()
+    return {
+        (str(m), str(s)): str(u)
+        for m, s, u in zip(summary["measure"], summary["setting"], summary["unit"], strict=True)
+    }
+
+
+def _unit(units: dict[tuple[str, str], str], measure: str, setting: str) -> str:
+    return units.get((measure, setting), MEASURES.get(measure, ""))
 
 
 def _offered_load(result: SimulationResult, setting: str) -> float:
@@ -242,13 +324,30 @@ def _result(
     goal: Target,
     confidence: float,
     n: int,
+    seed: int,
     capacity: int | None,
     rows: dict[int, tuple[float, float, bool]],
+    units: dict[tuple[str, str], str],
 ) -> SizingResult:
     tried = pd.DataFrame(
-        [(c, *rows[c]) for c in sorted(rows)], columns=["capacity", "mean", "upper", "met"]
-    )
-    tried.insert(0, "unit", MEASURES[goal.measure])
+        [
+            (
+                setting,
+                c,
+                goal.measure,
+                goal.setting,
+                _unit(units, goal.measure, goal.setting),
+                rows[c][0],
+                rows[c][1],
+                confidence,
+                goal.threshold,
+                rows[c][2],
+                n,
+            )
+            for c in sorted(rows)
+        ],
+        columns=list(SIZE_COLUMNS),
+    ).astype({"capacity": int, "mean": float, "upper": float, "met": bool})
     return SizingResult(
         setting=setting,
         target=goal,
@@ -256,6 +355,9 @@ def _result(
         replications=n,
         capacity=capacity,
         tried=tried,
+        scenario=scenario.name,
+        seed=seed,
+        capacity_unit=_unit(units, "capacity", setting),
     )
 
 
@@ -277,8 +379,9 @@ def weekly_need(
 
     Returns
     -------
-    Columns: week (0-based from start_date), week_start, needed_mean, ci_low, ci_high,
-    capacity (the scenario's mean capacity that week).
+    Columns (:data:`WEEKLY_COLUMNS`): setting, week (0-based from start_date), week_start,
+    measure (``capacity_needed``), unit, needed_mean, ci_low, ci_high, capacity (the
+    scenario's mean capacity that week, in the same unit), replications.
     """
     defined = scenario.settings.defined()
     if setting not in defined:
@@ -313,11 +416,23 @@ def weekly_need(
     capacity = pd.Series(compile_plan(scenario).capacity_by_day(setting, days))
     capacity = capacity.groupby(days // 7).mean()
     start = pd.Timestamp(scenario.calendar.start_date)
+    unit = _unit(_units(result), "capacity_needed", setting)
     rows = []
     for week, values in per_rep.groupby(level=0):
         w = int(str(week))
         mean, low, high, _ = t_interval(values.to_numpy(dtype=float))
-        rows.append((w, start + pd.Timedelta(days=7 * w), mean, low, high, capacity.get(w)))
-    return pd.DataFrame(
-        rows, columns=["week", "week_start", "needed_mean", "ci_low", "ci_high", "capacity"]
-    )
+        rows.append(
+            (
+                setting,
+                w,
+                start + pd.Timedelta(days=7 * w),
+                "capacity_needed",
+                unit,
+                mean,
+                low,
+                high,
+                capacity.get(w),
+                result.replications,
+            )
+        )
+    return pd.DataFrame(rows, columns=list(WEEKLY_COLUMNS))

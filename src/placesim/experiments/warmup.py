@@ -13,15 +13,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from placesim.errors import PlacesimError
 from placesim.experiments.simulate import simulate
+from placesim.measures import MEASURES
+from placesim.reporting.outputs import write_experiment
 from placesim.scenario import Scenario, override
 
-__all__ = ["WarmupAdvice", "suggest_warmup", "welch"]
+__all__ = ["CURVE_COLUMNS", "WarmupAdvice", "suggest_warmup", "welch"]
+
+CURVE_COLUMNS = (
+    "setting",
+    "day",
+    "date",
+    "measure",
+    "unit",
+    "mean",
+    "smoothed",
+    "replications",
+)
+"""The columns of :attr:`WarmupAdvice.curve` (and ``warmup.csv``)."""
 
 _RELATIVE_BAND = 0.02
 
@@ -33,10 +48,20 @@ class WarmupAdvice:
     Attributes
     ----------
     curve
-        day (from the first simulated day), date, mean (midnight census averaged over
-        replications), smoothed (Welch's moving average).
+        Labelled as the summary is (:data:`CURVE_COLUMNS`): setting, day (from the first
+        simulated day), date, measure (``census``: people in the setting at midnight),
+        unit, mean (averaged over replications), smoothed (Welch's moving average),
+        replications.
+    level, band
+        The smoothed curve's mean over the second half of the run, and the half-width of
+        the band around it (in the curve's unit).
     suggested_days
         First day on which the smoothed curve comes within the band, rounded up to a week.
+    unit
+        The census's unit (beds, or places for a caseload).
+    scenario, seed, replications, scenario_warmup_days
+        What ran: the scenario's name, the root seed, the replications, and the warm-up the
+        scenario has now.
     """
 
     setting: str
@@ -45,6 +70,34 @@ class WarmupAdvice:
     level: float
     band: float
     suggested_days: int
+    unit: str = "beds"
+    scenario: str = ""
+    seed: int | None = None
+    replications: int = 0
+    scenario_warmup_days: int = 0
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """Write ``warmup.csv`` (:attr:`curve`, every day) and ``warmup.json`` to `out_dir`.
+
+        warmup.json records the scenario, seed, replications, setting, window, level, band
+        and the suggested warm-up (:func:`placesim.reporting.write_experiment`). Returns
+        the paths written.
+        """
+        about = {
+            "experiment": "warmup",
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "replications": self.replications,
+            "setting": self.setting,
+            "measure": "census",
+            "unit": self.unit,
+            "window": self.window,
+            "level": self.level,
+            "band": self.band,
+            "suggested_days": self.suggested_days,
+            "scenario_warmup_days": self.scenario_warmup_days,
+        }
+        return write_experiment(self.curve, out_dir, "warmup", about)
 
 
 def welch(series: np.ndarray, window: int) -> np.ndarray:
@@ -95,10 +148,20 @@ def suggest_warmup(
     first_settled = int(inside[0]) if inside.size else smoothed.size
     suggested = int(math.ceil(first_settled / 7.0) * 7)
     dates = daily.drop_duplicates("day").set_index("day")["date"]
+    unit = _census_unit(result.summary(), setting)
     curve = pd.DataFrame(
-        {"day": mean.index, "date": dates.loc[mean.index].to_numpy(), "mean": mean.to_numpy()}
+        {
+            "setting": setting,
+            "day": mean.index,
+            "date": dates.loc[mean.index].to_numpy(),
+            "measure": "census",
+            "unit": unit,
+            "mean": mean.to_numpy(),
+            "smoothed": smoothed,
+            "replications": result.replications,
+        },
+        columns=list(CURVE_COLUMNS),
     )
-    curve["smoothed"] = smoothed
     return WarmupAdvice(
         setting=setting,
         window=window,
@@ -106,4 +169,15 @@ def suggest_warmup(
         level=level,
         band=band,
         suggested_days=suggested,
+        unit=unit,
+        scenario=scenario.name,
+        seed=result.seed,
+        replications=result.replications,
+        scenario_warmup_days=cal.warmup_days,
     )
+
+
+def _census_unit(summary: pd.DataFrame, setting: str) -> str:
+    """The unit of a setting's census: its occupancy's, as the run's summary gives it."""
+    rows = summary[(summary["measure"] == "occupancy_mean") & (summary["setting"] == setting)]
+    return str(rows["unit"].iloc[0]) if not rows.empty else MEASURES.get("occupancy_mean", "")

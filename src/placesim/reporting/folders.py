@@ -42,6 +42,7 @@ OWN_FILES = frozenset(
         "run.json",
         "scenario.json",
         "report.html",
+        "results.xlsx",
     }
 )
 """Files a run writes: a folder holding only these (and placesim's hidden temporaries) is

@@ -420,8 +420,12 @@ def _other_inputs(sc: Scenario) -> str:
         out.append("<h3>Referrals</h3>" + _table(head, rows, numeric_from=2))
     if sc.costs is not None:
         given = [(k, v) for k, v in sc.costs.model_dump().items() if v is not None]
-        if given:
-            costs = [(_label(k), f"£{v:,.0f}") for k, v in given]
+        costs = [(_label(k), f"£{v:,.0f}") for k, v in given if not isinstance(v, dict)]
+        costs += [
+            (f"{_label(setting)}: a place for a day", f"£{v:,.0f}")
+            for setting, v in sc.costs.capacity_place_day.items()
+        ]
+        if costs:
             out.append("<h3>Unit costs</h3>" + _table(("Cost", "GBP"), costs))
     return "".join(out)
 

@@ -5,42 +5,91 @@ A run's folder is replaced whole once the new run is complete
 written to a temporary name and renamed into place. Either way an interrupted command
 leaves complete files or the previous ones, never a truncated table that looks complete.
 A folder written by :func:`write_results` can be read back as the result it came from
-(:func:`read_results`), so a report can be rebuilt from it later.
+(:func:`read_results`), and a folder written by :func:`write_comparison` as the comparison
+(:func:`read_comparison`), so a report can be rebuilt from either later.
+
+``--format xlsx`` adds a workbook for spreadsheets (the ``excel`` extra, openpyxl) to the
+CSV tables, never instead of them: the CSV tables are what is read back.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import json
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from placesim.errors import PlacesimError, ScenarioError
-from placesim.measures import SimulationResult
+from placesim.measures import Comparison, SimulationResult
 from placesim.plan.pathways import DESTINATIONS, SOURCES
 from placesim.reporting.folders import os_error_message, replace_folder
 from placesim.scenario import RESIDENCES, SETTINGS, Scenario, load_scenario, parse_scenario
 from placesim.version import __version__
 
 __all__ = [
+    "COMPARE_JSON",
+    "FORMATS",
     "SCENARIO_JSON",
+    "WORKBOOK",
+    "check_format",
     "read_checked_table",
+    "read_comparison",
+    "read_folder",
     "read_results",
+    "sheet_names",
     "write_checked_table",
+    "write_comparison",
+    "write_experiment",
     "write_results",
     "write_table",
     "write_text",
+    "write_workbook",
 ]
 
-_FORMATS = ("csv", "parquet")
+FORMATS = ("csv", "parquet", "xlsx")
+"""Formats of a run's tables: ``xlsx`` is the tables as CSV plus the workbook :data:`WORKBOOK`."""
+_EXTRAS = {"parquet": ("pyarrow", "parquet"), "xlsx": ("openpyxl", "excel")}
+"""What each format needs: (module, placesim extra that installs it)."""
 SCENARIO_JSON = "scenario.json"
 """The file, next to run.json, that holds the scenario as it ran."""
+WORKBOOK = "results.xlsx"
+"""The workbook of a run written with ``fmt="xlsx"``: sheets summary, outcomes (when the run
+kept its stays) and about."""
+COMPARE_JSON = "compare.json"
+"""The file of a comparison folder that names its scenarios' run folders, base first."""
+COMPARISON_TABLE = "comparison.csv"
+COMPARISON_WORKBOOK = "comparison.xlsx"
+SCENARIOS_FOLDER = "scenarios"
+"""The folder of a comparison folder that holds each scenario's run folder."""
+_SHEET_NAME_MAX = 31  # Excel's limit
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_FOLDER_NAME_MAX = 80
+
+
+def check_format(fmt: str) -> None:
+    """Refuse a format placesim does not write, or one whose extra is not installed.
+
+    One line naming what to install: ``parquet`` needs pyarrow (``placesim[parquet]``),
+    ``xlsx`` needs openpyxl (``placesim[excel]``).
+    """
+    if fmt not in FORMATS:
+        raise PlacesimError(f"format: {fmt!r} is not allowed: must be one of {', '.join(FORMATS)}")
+    if fmt in _EXTRAS:
+        module, extra = _EXTRAS[fmt]
+        if importlib.util.find_spec(module) is None:
+            raise PlacesimError(
+                f"format: {fmt!r} needs {module}, which is not installed "
+                f"(pip install 'placesim[{extra}]'), or use --format csv"
+            )
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -87,7 +136,11 @@ def write_results(
     Parameters
     ----------
     fmt
-        ``csv`` or ``parquet`` (Parquet needs pyarrow: ``pip install placesim[parquet]``).
+        ``csv``, ``parquet`` (needs pyarrow: ``pip install 'placesim[parquet]'``) or ``xlsx``:
+        the tables as CSV plus the workbook results.xlsx, with sheets summary, outcomes
+        (when the run kept its stays) and about (needs openpyxl:
+        ``pip install 'placesim[excel]'``). The workbook is for people taking figures into
+        their own spreadsheets; :func:`read_results` reads the CSV tables.
     scenario_path
         The scenario file, whose hash goes into run.json.
     extra_files
@@ -102,13 +155,7 @@ def write_results(
     -------
     The paths written.
     """
-    if fmt not in _FORMATS:
-        raise PlacesimError(f"format: {fmt!r} is not allowed: must be one of {', '.join(_FORMATS)}")
-    if fmt == "parquet" and importlib.util.find_spec("pyarrow") is None:
-        raise PlacesimError(
-            "format: 'parquet' needs pyarrow, which is not installed "
-            "(pip install 'placesim[parquet]'), or use --format csv"
-        )
+    check_format(fmt)
     return replace_folder(
         Path(out_dir),
         lambda folder: _write_run(result, folder, fmt, scenario_path, extra_files or {}),
@@ -123,6 +170,7 @@ def _write_run(
     extra_files: Mapping[str, str],
 ) -> list[Path]:
     """Every file of a run, into the (new, empty) folder `out`; run.json last."""
+    table_fmt = "csv" if fmt == "xlsx" else fmt
     tables = {
         "summary": result.summary(),
         "daily": result.daily,
@@ -133,8 +181,8 @@ def _write_run(
     files: dict[str, dict[str, int]] = {}
     columns: dict[str, dict[str, dict[str, Any]]] = {}
     for name, table in tables.items():
-        path = out / f"{name}.{fmt}"
-        _writer(table, fmt)(path)
+        path = out / f"{name}.{table_fmt}"
+        _writer(table, table_fmt)(path)
         written.append(path)
         files[path.name] = {"rows": len(table), "bytes": path.stat().st_size}
         columns[path.name] = _column_types(table)
@@ -143,6 +191,17 @@ def _write_run(
     scenario_json = out / SCENARIO_JSON
     _write_text(scenario_json, json.dumps(result.scenario.model_dump(mode="json"), indent=2) + "\n")
     written.append(scenario_json)
+    workbook: dict[str, Any] | None = None
+    if fmt == "xlsx":
+        sheets = _run_sheets(result, tables["summary"])
+        path = out / WORKBOOK
+        _write_workbook(path, sheets)
+        written.append(path)
+        workbook = {
+            "file": WORKBOOK,
+            "bytes": path.stat().st_size,
+            "sheets": {name: len(table) for name, table in sheets},
+        }
     for name, text in extra_files.items():
         written.append(out / name)
         _write_text(written[-1], text)
@@ -159,6 +218,8 @@ def _write_run(
         "files": files,
         "scenario_json": SCENARIO_JSON,
         "columns": columns,
+        "format": fmt,
+        **({"workbook": workbook} if workbook is not None else {}),
     }
     meta_path = out / "run.json"
     _write_text(meta_path, json.dumps(meta, indent=2) + "\n")
@@ -232,6 +293,425 @@ def _writer(table: pd.DataFrame, fmt: str) -> Callable[[Path], None]:
     if fmt == "csv":
         return lambda p: table.to_csv(p, index=False)
     return lambda p: table.to_parquet(p, index=False)
+
+
+# ----------------------------------------------------------------------------- workbooks
+
+_ILLEGAL_IN_CELLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Characters a worksheet cell cannot hold (openpyxl refuses them)."""
+
+
+def write_workbook(path: str | Path, sheets: Sequence[tuple[str, pd.DataFrame]]) -> Path:
+    """Write `sheets` (name, table), in order, to an .xlsx workbook, atomically.
+
+    Needs openpyxl (``pip install 'placesim[excel]'``). Each table is one sheet with its
+    column names in the first row (frozen) and no index; sheet names are made valid for
+    Excel (at most 31 characters, none of ``[]:*?/\\``, unique ignoring case). Missing
+    values are empty cells; text is written as text, never as a formula.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    check_format("xlsx")
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlacesimError(os_error_message(exc, target.parent, "create")) from None
+    _atomic_write(target, lambda p: _write_workbook(p, sheets))
+    return target
+
+
+def sheet_names(names: Sequence[str]) -> list[str]:
+    """`names` made valid, unique worksheet names (Excel's rules), in order."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        base = _ILLEGAL_IN_CELLS.sub("", _SHEET_FORBIDDEN.sub("_", str(name))).strip("'")
+        base = base[:_SHEET_NAME_MAX] or "sheet"
+        if base.lower() == "history":  # reserved by Excel
+            base = "history_"
+        candidate, k = base, 2
+        while candidate.lower() in seen:
+            suffix = f" ({k})"
+            candidate = base[: _SHEET_NAME_MAX - len(suffix)] + suffix
+            k += 1
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def _write_workbook(path: Path, sheets: Sequence[tuple[str, pd.DataFrame]]) -> None:
+    names = sheet_names([name for name, _ in sheets])
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, (_, table) in zip(names, sheets, strict=True):
+            clean = _cell_safe(table)
+            clean.to_excel(writer, sheet_name=name, index=False)
+            _tidy_sheet(writer.sheets[name], clean)
+
+
+def _cell_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """`table` with its text free of characters a cell cannot hold (a copy if changed)."""
+    out = table
+    for name, column in table.items():
+        if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                continue
+            cleaned = column.map(
+                lambda v: _ILLEGAL_IN_CELLS.sub("", v) if isinstance(v, str) else v
+            )
+            if not cleaned.equals(column):
+                out = out.copy() if out is table else out
+                out[name] = cleaned
+    return out
+
+
+def _column_letter(number: int) -> str:
+    """Excel's name of the `number`-th column (1: A, 27: AA)."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _tidy_sheet(sheet: Any, table: pd.DataFrame) -> None:
+    """Freeze the header row, fit the columns' widths, keep text that starts with = as text."""
+    sheet.freeze_panes = "A2"
+    head = table.head(200)
+    for i, (name, column) in enumerate(head.items(), start=1):
+        width = max([len(str(name)), *(len(str(v)) for v in column)])
+        sheet.column_dimensions[_column_letter(i)].width = min(60, width + 2)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":  # text such as "=1+1" from a scenario's name
+                cell.data_type = "s"
+
+
+def _run_sheets(result: SimulationResult, summary: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The sheets of a run's workbook: summary, outcomes (with the stays) and about."""
+    sheets = [("summary", summary)]
+    if result.stays is not None:
+        sheets.append(("outcomes", result.outcomes()))
+    sheets.append(("about", _about(result)))
+    return sheets
+
+
+def _about(result: SimulationResult) -> pd.DataFrame:
+    """What a run was, as rows of item and value, for a workbook's about sheet."""
+    cal = result.scenario.calendar
+    rows: list[tuple[str, object]] = [
+        ("scenario", result.scenario.name),
+        ("start_date", cal.start_date.isoformat()),
+        ("end_date", cal.end_date.isoformat()),
+        ("warmup_days", cal.warmup_days),
+        ("replications", result.replications),
+        ("seed", result.seed),
+        ("placesim_version", __version__),
+        ("intervals", "Student-t 95% confidence intervals over replications"),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": object})
+
+
+# --------------------------------------------------------------- experiments' tables
+
+
+def write_experiment(
+    table: pd.DataFrame, out_dir: str | Path, name: str, about: Mapping[str, Any]
+) -> list[Path]:
+    """Write an experiment's table as ``NAME.csv`` in `out_dir`, then ``NAME.json`` beside it.
+
+    For ``placesim size``, ``size --weekly`` and ``warmup``: the table is written
+    atomically (a reader sees the previous file or the new one, never half of one), and
+    then the JSON, which records `about` (the scenario, seed, replications and the
+    experiment's answer), the placesim version, and the table's rows, bytes, SHA-256 and
+    columns. A table without its JSON, or one that does not match it, did not finish
+    writing. Other files in `out_dir` are left alone.
+
+    Returns
+    -------
+    The two paths written.
+    """
+    folder = Path(out_dir)
+    path = write_table(table, folder / f"{name}.csv")
+    meta = {
+        "placesim_version": __version__,
+        **about,
+        "table": path.name,
+        "rows": len(table),
+        "bytes": path.stat().st_size,
+        "sha256": _file_hash(path),
+        "columns": [str(c) for c in table.columns],
+    }
+    text = json.dumps(meta, indent=2, default=str) + "\n"
+    return [path, write_text(folder / f"{name}.json", text)]
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def _folder_names(names: Sequence[str]) -> list[str]:
+    """A folder name for each scenario name: letters, digits, ``.``, ``_`` and ``-``; unique."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:_FOLDER_NAME_MAX] or "scenario"
+        candidate, k = base, 2
+        while candidate.lower() in seen:
+            candidate = f"{base}-{k}"
+            k += 1
+        seen.add(candidate.lower())
+        out.append(candidate)
+    return out
+
+
+def write_comparison(
+    comparison: Comparison,
+    out_dir: str | Path,
+    fmt: str = "csv",
+    scenario_paths: Sequence[str | Path | None] | None = None,
+) -> list[Path]:
+    """Write a comparison to `out_dir` so that its report can be rebuilt from it later.
+
+    ``out_dir`` gets:
+
+    - ``scenarios/NAME/``: each scenario's result as a run folder (:func:`write_results`,
+      replaced whole), NAME being the scenario's name with characters other than letters,
+      digits, ``.``, ``_`` and ``-`` made ``-``;
+    - ``comparison.csv``: ``comparison.table``, whatever its columns;
+    - ``comparison.xlsx`` with ``fmt="xlsx"``: a sheet ``comparison`` (the table), one
+      sheet per scenario (its summary, the sheet named after the scenario) and ``about``;
+    - ``compare.json``, written last: the scenarios in order, base first, with their
+      folders and the SHA-256 of each folder's run.json, and the rows, bytes, SHA-256 and
+      column types of comparison.csv.
+
+    compare.json is removed first and written only when everything else is, so a folder
+    whose compare.json is there holds a complete comparison (:func:`read_comparison`).
+    Other files in `out_dir` are left alone, but run folders under ``scenarios/`` that
+    the comparison does not name (an earlier comparison's) are removed.
+
+    Parameters
+    ----------
+    fmt
+        The scenarios' tables, as for :func:`write_results`.
+    scenario_paths
+        Each scenario's file, in order, whose hash goes into its run.json.
+
+    Returns
+    -------
+    The paths written.
+    """
+    check_format(fmt)
+    results = comparison.results
+    paths = list(scenario_paths) if scenario_paths is not None else [None] * len(results)
+    if len(paths) != len(results):
+        raise PlacesimError(
+            f"scenario_paths: {len(paths)} given for {len(results)} scenarios: give one each"
+        )
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / COMPARE_JSON).unlink(missing_ok=True)  # incomplete until written again
+    except OSError as exc:
+        raise PlacesimError(os_error_message(exc, out, "write to")) from None
+    names = [r.scenario.name for r in results]
+    folders = _folder_names(names)
+    written: list[Path] = []
+    entries = []
+    for result, folder, source in zip(results, folders, paths, strict=True):
+        target = out / SCENARIOS_FOLDER / folder
+        written += write_results(result, target, fmt=fmt, scenario_path=source)
+        entries.append(
+            {
+                "name": result.scenario.name,
+                "folder": f"{SCENARIOS_FOLDER}/{folder}",
+                "run_json_sha256": _file_hash(target / "run.json"),
+            }
+        )
+    _remove_stale_runs(out / SCENARIOS_FOLDER, set(folders))
+    table = comparison.table
+    table_path = write_table(table, out / COMPARISON_TABLE)
+    written.append(table_path)
+    files: dict[str, dict[str, Any]] = {
+        COMPARISON_TABLE: {
+            "rows": len(table),
+            "bytes": table_path.stat().st_size,
+            "sha256": _file_hash(table_path),
+        }
+    }
+    if fmt == "xlsx":
+        # The table's and the about sheet's names first, so a scenario called "about" gets
+        # "about (2)" rather than taking the name.
+        first, last, *each = sheet_names(["comparison", "about", *names])
+        sheets = [
+            (first, table),
+            *((sheet, r.summary()) for sheet, r in zip(each, results, strict=True)),
+            (last, _comparison_about(comparison)),
+        ]
+        written.append(write_workbook(out / COMPARISON_WORKBOOK, sheets))
+        files[COMPARISON_WORKBOOK] = {
+            "bytes": written[-1].stat().st_size,
+            "sheets": sheet_names([name for name, _ in sheets]),
+        }
+    meta = {
+        "placesim_version": __version__,
+        "base": names[0] if names else None,
+        "seed": results[0].seed if results else None,
+        "replications": results[0].replications if results else None,
+        "scenarios": entries,
+        "comparison": COMPARISON_TABLE,
+        "files": files,
+        "columns": {COMPARISON_TABLE: _column_types(table)},
+        "format": fmt,
+        "fields": _comparison_fields(comparison),
+    }
+    written.append(write_text(out / COMPARE_JSON, json.dumps(meta, indent=2) + "\n"))
+    return written
+
+
+def _comparison_fields(comparison: Comparison) -> dict[str, Any]:
+    """The comparison's settings besides its results and table (its window, thresholds...),
+    whatever they are, as JSON, so that :func:`read_comparison` gives them back."""
+    out: dict[str, Any] = {}
+    for item in dataclasses.fields(comparison):
+        if item.name in ("results", "table"):
+            continue
+        value = getattr(comparison, item.name)
+        value = dict(value) if isinstance(value, Mapping) else value
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            continue  # not plain data: the comparison read back takes its default
+        out[item.name] = value
+    return out
+
+
+def _comparison_about(comparison: Comparison) -> pd.DataFrame:
+    first = comparison.results[0]
+    rows: list[tuple[str, object]] = [
+        ("base", first.scenario.name),
+        *((f"scenario {i + 1}", r.scenario.name) for i, r in enumerate(comparison.results)),
+        ("replications", first.replications),
+        ("seed", first.seed),
+        ("placesim_version", __version__),
+        (
+            "intervals",
+            "Student-t 95% confidence intervals over replications; differences "
+            "from the base are paired replication by replication",
+        ),
+    ]
+    return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": object})
+
+
+def _remove_stale_runs(folder: Path, keep: set[str]) -> None:
+    """Remove the run folders in `folder` not named in `keep` (an earlier comparison's)."""
+    try:
+        stale = [
+            p
+            for p in folder.iterdir()
+            if p.name not in keep and p.is_dir() and (p / "run.json").is_file()
+        ]
+        for path in stale:
+            shutil.rmtree(path)
+    except OSError as exc:
+        raise PlacesimError(os_error_message(exc, folder, "tidy up")) from None
+
+
+def read_comparison(out_dir: str | Path) -> Comparison:
+    """Read back the comparison that :func:`write_comparison` wrote to `out_dir`.
+
+    Each scenario's result is read from its run folder (:func:`read_results`), in the
+    order compare.json gives, base first; the table is comparison.csv, with the column
+    types compare.json records. So ``placesim report`` rebuilds the same page as
+    ``placesim compare --report`` wrote.
+
+    Raises
+    ------
+    PlacesimError
+        If the folder has no compare.json (not a comparison, or one that did not finish),
+        a scenario's folder changed since (its run.json differs), or a table does not
+        match what compare.json records.
+    """
+    out = Path(out_dir)
+    meta_path = out / COMPARE_JSON
+    if not out.is_dir():
+        raise PlacesimError(f"{out}: no such folder")
+    if not meta_path.is_file():
+        raise PlacesimError(
+            f"{out}: has no {COMPARE_JSON}: not a folder written by `placesim compare`, or the "
+            "comparison did not finish"
+        )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        entries = [
+            (str(e["name"]), str(e["folder"]), e.get("run_json_sha256")) for e in meta["scenarios"]
+        ]
+        table_name = str(meta.get("comparison") or COMPARISON_TABLE)
+        info = meta["files"][table_name]
+        types = meta.get("columns", {}).get(table_name)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PlacesimError(f"{meta_path}: cannot read: {exc}") from None
+    again = "run `placesim compare` again"
+    results = []
+    for name, folder, digest in entries:
+        where = Path(folder)
+        if where.is_absolute() or ".." in where.parts:
+            raise PlacesimError(f"{meta_path}: scenario {name!r}: {folder!r} is not inside {out}")
+        run_json = out / where / "run.json"
+        if digest and _file_hash(run_json) != digest:
+            raise PlacesimError(
+                f"{out / where}: scenario {name!r} is not the run this comparison was made of "
+                f"(its run.json is missing or changed since): {again}"
+            )
+        result = read_results(out / where)
+        if result.scenario.name != name:
+            raise PlacesimError(
+                f"{out / where}: is scenario {result.scenario.name!r}, but {COMPARE_JSON} "
+                f"names {name!r}: {again}"
+            )
+        results.append(result)
+    path = out / table_name
+    if not path.is_file():
+        raise PlacesimError(f"{path}: is missing: {again}")
+    if path.stat().st_size != info.get("bytes") or _file_hash(path) != info.get("sha256"):
+        raise PlacesimError(
+            f"{path}: does not match {COMPARE_JSON} (changed after the comparison, or the "
+            f"comparison did not finish): {again}"
+        )
+    table = _read_table(path, types)
+    if len(table) != info.get("rows"):
+        raise PlacesimError(f"{path}: {len(table)} rows, {COMPARE_JSON} says {info.get('rows')}")
+    known = {item.name for item in dataclasses.fields(Comparison)} - {"results", "table"}
+    fields = meta.get("fields") or {}
+    settings = {k: v for k, v in fields.items() if k in known} if isinstance(fields, dict) else {}
+    return Comparison(results=results, table=table, **settings)
+
+
+def read_folder(out_dir: str | Path) -> SimulationResult | Comparison:
+    """What `out_dir` holds: a run (:func:`read_results`) or a comparison (:func:`read_comparison`).
+
+    A folder with compare.json is a comparison, one with run.json a run; anything else is
+    one clear error.
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise PlacesimError(f"{out}: no such folder")
+    if (out / COMPARE_JSON).is_file():
+        return read_comparison(out)
+    if (out / "run.json").is_file():
+        return read_results(out)
+    if (out / COMPARISON_TABLE).is_file():
+        raise PlacesimError(
+            f"{out}: has {COMPARISON_TABLE} but no run.json or {COMPARE_JSON}: a comparison "
+            "that did not finish, or one written by a placesim that did not keep its "
+            "scenarios; run `placesim compare ... --out` again to rebuild its report"
+        )
+    raise PlacesimError(
+        f"{out}: has no run.json or {COMPARE_JSON}: not a folder written by `placesim run` or "
+        "`placesim compare`, or it did not finish"
+    )
 
 
 def _column_types(table: pd.DataFrame) -> dict[str, dict[str, Any]]:
