@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,25 @@ _workers = _whole_number(1, MAX_WORKERS)
 _seed = _whole_number(0)
 
 
+def _add_window(parser: argparse.ArgumentParser) -> None:
+    """--period and --target, shared by run and compare."""
+    parser.add_argument(
+        "--period",
+        default=None,
+        metavar="START:END|NAME",
+        help="report this window of dates only (both included), or a period the scenario "
+        "names under periods:",
+    )
+    parser.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="MEASURE[:SETTING]OP VALUE",
+        help="the share of replications in which this holds, e.g. 'capacity_gap:acute<=0' "
+        "(repeatable)",
+    )
+
+
 def _add_backend(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--workers", "-w", type=_workers, default=1, help="local processes (default 1)"
@@ -132,6 +151,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a scenario and write its tables")
     run.add_argument("file", type=Path, help="scenario YAML file")
+    _add_window(run)
     run.add_argument("--replications", "-n", type=_replications, help="default: the scenario's")
     run.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
     run.add_argument(
@@ -197,6 +217,14 @@ def _parser() -> argparse.ArgumentParser:
         help="run scenarios on the same seeds and show paired differences from the first",
     )
     compare.add_argument("files", type=Path, nargs="+", metavar="FILE", help="base first")
+    _add_window(compare)
+    compare.add_argument(
+        "--min-difference",
+        action="append",
+        default=[],
+        metavar="MEASURE=VALUE",
+        help="the smallest difference of MEASURE worth a line (repeatable; defaults: docs)",
+    )
     compare.add_argument("--replications", "-n", type=_replications, help="default: the base's")
     compare.add_argument("--seed", type=_seed, help="root seed; default: the base's")
     compare.add_argument(
@@ -322,26 +350,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _warn(lines: Sequence[str]) -> None:
+def _warn(lines: Iterable[str]) -> None:
     for line in lines:
         print(f"warning: {line}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace) -> int:
     from placesim.experiments import simulate
-    from placesim.measures import load_warnings
+    from placesim.measures import load_warnings, parse_period, parse_target
     from placesim.plan import compile_plan
     from placesim.reporting import format_summary, write_results
-    from placesim.scenario import load_scenario
+    from placesim.scenario import load_scenario, scenario_warnings
 
     scenario = load_scenario(args.file)
+    _warn(scenario_warnings(scenario))
+    plan = compile_plan(scenario)
+    if args.period is not None:
+        parse_period(args.period, plan)  # a bad period fails before the run
+    targets = [parse_target(text) for text in args.target]
     if args.report and args.no_stays:
         raise PlacesimError("--report needs the per-stay table, which --no-stays drops")
     if args.report:
         from placesim.reporting.plots import require_matplotlib
 
         require_matplotlib()
-    _warn(load_warnings(compile_plan(scenario)))
+    _warn(load_warnings(plan))
     result = simulate(
         scenario,
         replications=args.replications,
@@ -363,7 +396,10 @@ def _run(args: argparse.Namespace) -> int:
         result, out, fmt=args.format, scenario_path=args.file, extra_files=extra_files
     )
     if not args.quiet:
-        print(format_summary(result))
+        print(format_summary(result, period=args.period, targets=targets))
+        _warn(result.capacity_warnings(args.period))
+    elif targets:
+        print("\n".join(str(result.chance(t, period=args.period)) for t in targets))
     if result.precision_met is not None:
         from placesim.experiments.simulate import imprecise_measures
 
@@ -381,25 +417,49 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     from placesim.experiments import compare
+    from placesim.measures import parse_period, parse_target
+    from placesim.plan import compile_plan
+    from placesim.reporting import format_decisions
     from placesim.reporting.outputs import write_comparison
-    from placesim.scenario import load_scenario
+    from placesim.scenario import load_scenario, scenario_warnings
 
     if len(args.files) < 2:
         raise PlacesimError(f"files: {len(args.files)} given: compare needs at least two")
     scenarios = [load_scenario(path) for path in args.files]
+    for scenario in scenarios:
+        _warn(f"{scenario.name}: {line}" for line in scenario_warnings(scenario))
+    targets = [parse_target(text) for text in args.target]
+    if args.period is not None:
+        parse_period(args.period, compile_plan(scenarios[0]))
+    minimum = _min_differences(args.min_difference)
     if args.report:
         from placesim.reporting.plots import require_matplotlib
 
         require_matplotlib()
-    result = compare(*scenarios, replications=args.replications, seed=args.seed, **_backend(args))
+    result = compare(
+        *scenarios,
+        replications=args.replications,
+        seed=args.seed,
+        period=args.period,
+        min_difference=minimum,
+        **_backend(args),
+    )
     out = args.out if args.out is not None else Path("placesim-out") / "compare"
     written = write_comparison(result, out, fmt=args.format, scenario_paths=args.files)
     lines = result.significant()
     base = scenarios[0].name
+    window = f", {result.period}" if result.period else ""
     print(
-        f"Paired differences from {base} ({result.results[0].replications} replications, "
-        f"seed {result.results[0].seed}), where the 95% CI excludes zero:"
+        f"Against {base} ({result.results[0].replications} replications, seed "
+        f"{result.results[0].seed}{window}):"
     )
+    print(format_decisions(result.decisions()))
+    if targets:
+        print("Targets (share of replications in which each held):")
+        for res in result.results:
+            for t in targets:
+                print(f"  {res.scenario.name}: {res.chance(t, period=args.period)}")
+    print("Differences whose 95% CI excludes zero and that reach their minimum:")
     print("\n".join(f"  {line}" for line in lines) if lines else "  none")
     here = out.resolve()
     top = [p.name for p in written if p.parent.resolve() == here]
@@ -414,6 +474,25 @@ def _compare(args: argparse.Namespace) -> int:
 
         print(f"wrote {write_comparison_report(result, out / 'report.html')}")
     return 0
+
+
+def _min_differences(items: Sequence[str]) -> dict[str, float]:
+    """--min-difference MEASURE=VALUE items as a mapping, each checked."""
+    from placesim.measures import MEASURES
+
+    out = {}
+    for item in items:
+        measure, sep, value = item.partition("=")
+        if not sep or measure.strip() not in MEASURES:
+            raise PlacesimError(
+                f"--min-difference {item!r}: write MEASURE=VALUE with MEASURE one of "
+                f"{', '.join(MEASURES)}"
+            )
+        try:
+            out[measure.strip()] = float(value)
+        except ValueError:
+            raise PlacesimError(f"--min-difference {item!r}: {value!r} is not a number") from None
+    return out
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -652,9 +731,10 @@ def _warmup(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from placesim.scenario import load_scenario
+    from placesim.scenario import load_scenario, scenario_warnings
 
     scenario = load_scenario(args.file)
+    _warn(scenario_warnings(scenario))
     defined = ", ".join(scenario.settings.defined())
     print(f"{args.file}: valid scenario '{scenario.name}' (settings: {defined})")
     return 0

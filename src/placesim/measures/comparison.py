@@ -188,6 +188,8 @@ def label(measure: str, setting: str) -> str:
         "admissions_from_care_homes": "admissions from care homes",
         "avoided_admissions": "admissions avoided",
     }
+    if setting in ("rapid_response", "reablement"):
+        words["bed_days"] = "place days"
     return f"{setting.replace('_', ' ')} {words.get(measure, measure.replace('_', ' '))}"
 
 

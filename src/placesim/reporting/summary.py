@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import pandas as pd
+
 from placesim.measures import Period, SimulationResult, Target, parse_period
+from placesim.measures.comparison import label
 from placesim.scenario import SETTINGS
 
-__all__ = ["format_number", "format_summary"]
+__all__ = ["format_decisions", "format_number", "format_summary"]
 
 
 def format_number(x: float, unit: str) -> str:
@@ -92,3 +95,50 @@ def format_summary(
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def format_decisions(table: pd.DataFrame) -> str:
+    """A comparison's decision table (:meth:`placesim.Comparison.decisions`) as text: per
+    scenario, each headline measure and the net cost against the base, the paired
+    difference with its 95% CI, and the chance of doing better."""
+    if table.empty:
+        return "  (no headline measures in common)"
+    rows = []
+    for r in table.to_dict("records"):
+        unit = str(r["unit"])
+
+        def show(x: float, unit: str = unit) -> str:
+            if unit == "GBP" and math.isfinite(x):
+                return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
+            return format_number(x, unit)
+
+        low, high = float(r["diff_ci_low"]), float(r["diff_ci_high"])
+        ci = f"{show(low)} to {show(high)}" if math.isfinite(low) else ""
+        share = float(r["chance_better"])
+        chance = (
+            f"{share:.0%} ({float(r['chance_ci_low']):.0%}-{float(r['chance_ci_high']):.0%})"
+            if math.isfinite(share)
+            else "-"
+        )
+        measure, setting = str(r["measure"]), str(r["setting"])
+        what = "net cost" if measure == "net_cost" else label(measure, setting)
+        diff = float(r["diff"])
+        shown_diff = ("+" if diff > 0 else "") + show(diff)
+        rows.append(
+            (
+                str(r["scenario"]),
+                what,
+                show(float(r["base"])),
+                show(float(r["value"])),
+                shown_diff,
+                ci,
+                chance,
+            )
+        )
+    heads = ("scenario", "measure", "base", "scenario", "difference", "95% CI", "chance better")
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
+    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))]
+    lines += [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,75 @@
+"""`--period`, `--target` and `--min-difference` on run and compare, and lever warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import placesim
+from builders import write_yaml
+from placesim.cli import main
+
+PERIOD = "2025-06-01:2025-07-15"
+
+
+def test_run_reports_a_period_and_its_targets(
+    small: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    path = write_yaml(tmp_path / "s.yaml", small)
+    args = ["run", str(path), "-n", "2", "--out", str(tmp_path / "out"), "--period", PERIOD]
+    assert main([*args, "--target", "capacity_gap:acute<=0"]) == 0
+    out = capsys.readouterr().out
+    assert "2025-06-01 to 2025-07-15 (of a run 2025-04-01 to 2025-07-29)" in out
+    assert "capacity_gap:acute<=0 (beds) in 2025-06-01:2025-07-15: held in " in out
+    res = placesim.simulate(placesim.parse_scenario(small), replications=2)
+    summary = res.summary(period=PERIOD)
+    bed_days = summary[(summary["measure"] == "bed_days") & (summary["setting"] == "acute")]
+    shown = placesim.reporting.format_number(float(bed_days["mean"].iloc[0]), "bed days")
+    assert f"bed_days {shown}".replace(" ", "") in out.replace(" ", "")
+
+
+def test_a_period_outside_the_run_is_refused_before_it_runs(
+    small: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    path = write_yaml(tmp_path / "s.yaml", small)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--period", "2026-01-01:2026-02-01", "--out", str(out)]) == 2
+    assert "inside the run's reporting window" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_compare_leads_with_the_decision_table(
+    small: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    base = write_yaml(tmp_path / "base.yaml", small)
+    more = dict(small, name="more beds")
+    more["settings"] = {
+        **small["settings"],
+        "acute": {**small["settings"]["acute"], "capacity": 80},
+    }
+    other = write_yaml(tmp_path / "more.yaml", more)
+    args = ["compare", str(base), str(other), "-n", "3", "--out", str(tmp_path / "cmp")]
+    assert main([*args, "--period", PERIOD, "--min-difference", "bed_days=1e9"]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first == "Against small (3 replications, seed 7, 2025-06-01:2025-07-15):"
+    assert "acute capacity gap" in out and "chance better" in out
+    assert "bed days:" not in out.split("reach their minimum:")[1]  # below 1e9: not listed
+    table = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
+    assert "better_share" in table.columns
+    assert main([*args, "--min-difference", "nope=1"]) == 2
+
+
+def test_validate_and_run_warn_of_a_lever_outside_the_run(
+    small: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    small["interventions"] = [
+        {"type": "capacity_change", "setting": "acute", "change": 5, "start": "2027-12-01"}
+    ]
+    path = write_yaml(tmp_path / "s.yaml", small)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("warning: interventions[0] (capacity_change): 2027-12-01 to the end")
+    assert "wholly outside the run's reporting window" in err
