@@ -303,9 +303,9 @@ def _parser() -> argparse.ArgumentParser:
     size = sub.add_parser(
         "size",
         help="find the smallest capacity of a setting that meets a target",
-        description="Targets: capacity_gap, delayed_bed_days, dtoc_rate, occupancy_p95, "
-        "waiting_mean, wait_mean, as MEASURE<=VALUE (of the sized setting) or "
-        "SETTING.MEASURE<=VALUE.",
+        description="Targets: an upper bound on capacity_gap, delayed_bed_days, dtoc_rate, "
+        "occupancy_p95, waiting_mean or wait_mean, as MEASURE<=VALUE (of the sized setting) "
+        "or MEASURE:SETTING<=VALUE (the target syntax of run --target and chance()).",
     )
     size.add_argument("file", type=Path)
     size.add_argument("--setting", required=True, help="the setting whose capacity to size")
@@ -319,6 +319,12 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument("--seed", type=_seed)
     size.add_argument("--confidence", type=float, default=0.95)
     size.add_argument("--max-capacity", type=_positive_int, default=None)
+    size.add_argument(
+        "--period",
+        default=None,
+        metavar="START:END|NAME",
+        help="judge the target over this window of dates only (e.g. the winter)",
+    )
     size.add_argument(
         "--out",
         type=_folder,
@@ -650,6 +656,7 @@ def _size(args: argparse.Namespace) -> int:
         seed=args.seed,
         confidence=args.confidence,
         max_capacity=args.max_capacity,
+        period=args.period,
         **_backend(args),
     )
     goal = result.target

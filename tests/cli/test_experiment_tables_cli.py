@@ -91,7 +91,7 @@ def test_size_out_writes_a_labelled_table_equal_to_the_python_result(
     pd.testing.assert_frame_equal(written, result.tried, check_dtype=False)
     record = _check_record(out, "size", written)
     assert record["capacity"] == result.capacity == written.loc[written["met"], "capacity"].min()
-    assert record["target"] == "intermediate_care.capacity_gap <= 0"
+    assert record["target"] == "capacity_gap:intermediate_care<=0"
     assert (record["seed"], record["replications"], record["scenario"]) == (3, 2, "small")
     assert record["answer"] == result.describe() and result.describe() in printed
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 import placesim
 from builders import write_yaml
@@ -73,3 +74,21 @@ def test_validate_and_run_warn_of_a_lever_outside_the_run(
     err = capsys.readouterr().err
     assert err.startswith("warning: interventions[0] (capacity_change): 2027-12-01 to the end")
     assert "wholly outside the run's reporting window" in err
+
+
+def test_size_judges_the_target_over_a_period(
+    small: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    from placesim.experiments.size import size
+
+    scenario = placesim.parse_scenario(small)
+    sized = size(scenario, "acute", "capacity_gap<=0", replications=2, period=PERIOD)
+    row = sized.tried[sized.tried["capacity"] == sized.tried["capacity"].max()].iloc[0]
+    more = placesim.override(scenario, {"settings.acute.capacity": int(row["capacity"])})
+    again = placesim.simulate(more, replications=2, seed=scenario.calendar.seed)
+    period_gap = again.summary(period=PERIOD).set_index(["measure", "setting"])["mean"]
+    assert row["mean"] == pytest.approx(period_gap[("capacity_gap", "acute")])
+    path = write_yaml(tmp_path / "s.yaml", small)
+    bad = ["size", str(path), "--setting", "acute", "--target", "capacity_gap<=0"]
+    assert main([*bad, "--period", "2030-01-01:2030-02-01"]) == 2
+    assert "inside the run's reporting window" in capsys.readouterr().err

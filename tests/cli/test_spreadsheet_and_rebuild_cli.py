@@ -134,7 +134,8 @@ def test_compare_format_xlsx_writes_a_comparison_workbook(
     printed = capsys.readouterr().out
     assert "comparison.xlsx" in printed and "scenarios/base, scenarios/more-beds" in printed
     sheets = _sheets(out / "comparison.xlsx")
-    assert list(sheets) == ["comparison", "base", "more beds", "about"]
+    assert list(sheets) == ["comparison", "decisions", "base", "more beds", "about"]
+    _same(sheets["decisions"], pd.read_csv(out / "decisions.csv"))
     cmp = placesim.reporting.outputs.read_comparison(out)
     _same(sheets["comparison"], cmp.table)
     for result in cmp.results:

@@ -128,7 +128,7 @@ def test_comparison_written_and_read_back(comparison: Comparison, tmp_path: Path
         pd.testing.assert_frame_equal(got.measures, ran.measures, check_dtype=False)
     assert back.significant() == comparison.significant()
     sheets = pd.read_excel(out / "comparison.xlsx", sheet_name=None)
-    assert list(sheets) == ["comparison", "base", "=more_beds_ _winter__", "about"]
+    assert list(sheets) == ["comparison", "decisions", "base", "=more_beds_ _winter__", "about"]
     numeric = [c for c in comparison.table.columns if c not in ("scenario", "measure", "setting")]
     numeric = [c for c in numeric if pd.api.types.is_numeric_dtype(comparison.table[c])]
     pd.testing.assert_frame_equal(

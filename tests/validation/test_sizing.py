@@ -9,7 +9,7 @@ import pytest
 
 import placesim
 from placesim.cli import main
-from placesim.experiments.size import parse_target, size
+from placesim.experiments.size import size, sizing_target
 
 LAMBDA, MEAN_STAY = 4.0, 2.0  # offered load 8
 
@@ -55,13 +55,14 @@ def test_sizing_matches_erlang_c() -> None:
 
 
 def test_target_parsing() -> None:
-    t = parse_target("capacity_gap<=0", "intermediate_care")
-    assert (t.measure, t.setting, t.threshold) == ("capacity_gap", "intermediate_care", 0.0)
-    assert parse_target("dtoc_rate <= 0.02", "intermediate_care").setting == "acute"
-    assert parse_target("acute.waiting_mean<=3", "reablement").setting == "acute"
+    t = sizing_target("capacity_gap<=0", "intermediate_care")
+    assert (t.measure, t.setting, t.op, t.value) == ("capacity_gap", "intermediate_care", "<=", 0.0)
+    assert sizing_target("dtoc_rate <= 0.02", "intermediate_care").setting == "acute"
+    assert sizing_target("acute.waiting_mean<=3", "reablement").setting == "acute"
+    assert sizing_target("waiting_mean:acute<=3", "reablement").setting == "acute"
     for bad in ("los_mean<=3", "capacity_gap>=0", "capacity_gap<=lots", "ward.wait_mean<=1"):
         with pytest.raises(placesim.PlacesimError, match="target"):
-            parse_target(bad, "acute")
+            sizing_target(bad, "acute")
 
 
 def test_cli_size_rejects_bad_target(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ from placesim.experiments.simulate import (
     run_replication,
     simulate,
 )
-from placesim.experiments.size import SizingResult, Target, parse_target, size, weekly_need
+from placesim.experiments.size import SizingResult, size, sizing_target, weekly_need
 from placesim.experiments.sweep import parse_values, sweep
 from placesim.experiments.warmup import WarmupAdvice, suggest_warmup, welch
 
@@ -27,15 +27,14 @@ __all__ = [
     "HEADLINE_MEASURES",
     "Replication",
     "SizingResult",
-    "Target",
     "WarmupAdvice",
     "compare",
     "imprecise_measures",
-    "parse_target",
     "parse_values",
     "run_replication",
     "simulate",
     "size",
+    "sizing_target",
     "suggest_warmup",
     "sweep",
     "weekly_need",

@@ -11,7 +11,6 @@ own capacity.
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,18 +21,26 @@ from scipy import stats
 
 from placesim.errors import PlacesimError
 from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
-from placesim.measures import MEASURES, SimulationResult, t_interval
+from placesim.measures import (
+    MEASURES,
+    Period,
+    SimulationResult,
+    Target,
+    parse_period,
+    parse_target,
+    t_interval,
+)
 from placesim.plan import compile_plan
 from placesim.reporting.outputs import write_experiment
-from placesim.scenario import SETTINGS, CapacityChangeIntervention, Scenario, fit_census, override
+from placesim.scenario import CapacityChangeIntervention, Scenario, fit_census, override
 
 __all__ = [
     "SIZE_COLUMNS",
     "SIZING_MEASURES",
     "WEEKLY_COLUMNS",
     "SizingResult",
-    "parse_target",
     "size",
+    "sizing_target",
     "weekly_need",
 ]
 
@@ -72,19 +79,6 @@ WEEKLY_COLUMNS = (
     "replications",
 )
 """The columns of :func:`weekly_need`'s table (and ``weekly.csv``)."""
-_TARGET = re.compile(r"^\s*(?:(?P<setting>\w+)\.)?(?P<measure>\w+)\s*<=\s*(?P<value>\S+)\s*$")
-
-
-@dataclass(frozen=True)
-class Target:
-    """A target on one measure of one setting: measure <= threshold."""
-
-    measure: str
-    setting: str
-    threshold: float
-
-    def __str__(self) -> str:
-        return f"{self.setting}.{self.measure} <= {self.threshold:g}"
 
 
 @dataclass(frozen=True)
@@ -155,29 +149,22 @@ class SizingResult:
         return text
 
 
-def parse_target(text: str, setting: str) -> Target:
-    """Read ``measure<=value`` or ``setting.measure<=value``; dtoc_rate is acute's."""
-    match = _TARGET.match(text)
-    if match is None:
+def sizing_target(text: str, setting: str) -> Target:
+    """A target for sizing: the shared syntax (``capacity_gap<=0`` of the sized setting,
+    ``capacity_gap:care_home<=0`` of another, :func:`placesim.measures.parse_target`), on
+    one of ``SIZING_MEASURES``, read as an upper bound (``<=`` or ``<``): more capacity
+    must bring the measure down."""
+    goal = parse_target(text, setting)
+    if goal.measure not in SIZING_MEASURES:
         raise PlacesimError(
-            f"target: {text!r} is not allowed: write MEASURE<=VALUE, e.g. capacity_gap<=0"
-        )
-    measure = match["measure"]
-    if measure not in SIZING_MEASURES:
-        raise PlacesimError(
-            f"target: measure {measure!r} is not allowed: must be one of "
+            f"target: measure {goal.measure!r} is not allowed for sizing: must be one of "
             f"{', '.join(SIZING_MEASURES)}"
         )
-    try:
-        threshold = float(match["value"])
-    except ValueError:
-        raise PlacesimError(f"target: {match['value']!r} is not a number") from None
-    if not math.isfinite(threshold):
-        raise PlacesimError(f"target: {match['value']!r} is not allowed: must be a finite number")
-    where = match["setting"] or ("acute" if measure == "dtoc_rate" else setting)
-    if where not in SETTINGS:
-        raise PlacesimError(f"target: setting {where!r} is not one of {', '.join(SETTINGS)}")
-    return Target(measure=measure, setting=where, threshold=threshold)
+    if goal.op not in ("<=", "<"):
+        raise PlacesimError(
+            f"target: {text!r} is not allowed for sizing: write an upper bound with <= or <"
+        )
+    return goal
 
 
 def _with_capacity(scenario: Scenario, setting: str, capacity: int) -> Scenario:
@@ -196,6 +183,7 @@ def size(
     workers: int = 1,
     client: Any = None,
     worker_timeout: float = WORKER_TIMEOUT_S,
+    period: str | Period | None = None,
 ) -> SizingResult:
     """The smallest capacity of `setting` that meets `target` with `confidence`.
 
@@ -206,14 +194,19 @@ def size(
     setting
         The setting to size (its base capacity; dated changes stay as written).
     target
-        ``measure<=value`` on one of ``SIZING_MEASURES``, of `setting` unless written as
-        ``setting.measure<=value`` (dtoc_rate is acute's).
+        An upper bound on one of ``SIZING_MEASURES`` in the shared target syntax
+        (:func:`sizing_target`): ``capacity_gap<=0`` (of `setting`),
+        ``capacity_gap:care_home<=0`` (of another setting); the older
+        ``setting.measure<=value`` is read too.
     replications, seed, workers, client
         As for :func:`placesim.simulate`; every capacity runs on the same seed.
     confidence
         One-sided confidence that the mean meets the target.
     max_capacity
         Ceiling of the search (default: four times the offered load plus 50).
+    period
+        Judge the target over this window of dates only (``START:END`` or a named period
+        of the scenario); default the whole run.
     """
     defined = scenario.settings.defined()
     if setting not in defined:
@@ -222,7 +215,9 @@ def size(
         raise PlacesimError(
             f"setting: {setting!r} has unlimited capacity; give it a number to size"
         )
-    goal = parse_target(target, setting)
+    goal = sizing_target(target, setting)
+    if period is not None:
+        parse_period(period, compile_plan(scenario))  # a bad period fails before any run
     if goal.setting not in defined:
         raise PlacesimError(f"target: setting {goal.setting!r} is not defined")
     n = scenario.calendar.replications if replications is None else replications
@@ -242,7 +237,7 @@ def size(
                 client=client,
                 worker_timeout=worker_timeout,
             )
-            rows[capacity] = _judge(res, goal, confidence)
+            rows[capacity] = _judge(res, goal, confidence, period)
         return rows[capacity][2]
 
     first = simulate(
@@ -306,8 +301,10 @@ def _offered_load(result: SimulationResult, setting: str) -> float:
     return max(load, float(summary.get(("occupancy_mean", setting), 0.0)) + waiting)
 
 
-def _judge(result: SimulationResult, goal: Target, confidence: float) -> tuple[float, float, bool]:
-    m = result.measures
+def _judge(
+    result: SimulationResult, goal: Target, confidence: float, period: str | Period | None
+) -> tuple[float, float, bool]:
+    m = result.replication_measures(period)
     values = m[(m["measure"] == goal.measure) & (m["setting"] == goal.setting)]["value"]
     v = values.to_numpy(dtype=float)
     v = v[np.isfinite(v)]
@@ -315,7 +312,7 @@ def _judge(result: SimulationResult, goal: Target, confidence: float) -> tuple[f
         return math.nan, math.nan, False
     mean = float(v.mean())
     upper = mean + float(stats.t.ppf(confidence, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
-    return mean, upper, upper <= goal.threshold
+    return mean, upper, bool(goal.holds([upper])[0])
 
 
 def _result(
@@ -340,7 +337,7 @@ def _result(
                 rows[c][0],
                 rows[c][1],
                 confidence,
-                goal.threshold,
+                goal.value,
                 rows[c][2],
                 n,
             )

@@ -67,6 +67,8 @@ kept its stays) and about."""
 COMPARE_JSON = "compare.json"
 """The file of a comparison folder that names its scenarios' run folders, base first."""
 COMPARISON_TABLE = "comparison.csv"
+DECISIONS_TABLE = "decisions.csv"
+"""The decision table of a comparison folder."""
 COMPARISON_WORKBOOK = "comparison.xlsx"
 SCENARIOS_FOLDER = "scenarios"
 """The folder of a comparison folder that holds each scenario's run folder."""
@@ -481,6 +483,8 @@ def write_comparison(
       replaced whole), NAME being the scenario's name with characters other than letters,
       digits, ``.``, ``_`` and ``-`` made ``-``;
     - ``comparison.csv``: ``comparison.table``, whatever its columns;
+    - ``decisions.csv``: the decision table (:meth:`placesim.Comparison.decisions`): the
+      headline measures and the net cost against the base, with the chance of improvement;
     - ``comparison.xlsx`` with ``fmt="xlsx"``: a sheet ``comparison`` (the table), one
       sheet per scenario (its summary, the sheet named after the scenario) and ``about``;
     - ``compare.json``, written last: the scenarios in order, base first, with their
@@ -541,12 +545,15 @@ def write_comparison(
             "sha256": _file_hash(table_path),
         }
     }
+    decisions = comparison.decisions()
+    written.append(write_table(decisions, out / DECISIONS_TABLE))
     if fmt == "xlsx":
-        # The table's and the about sheet's names first, so a scenario called "about" gets
+        # The tables' and the about sheet's names first, so a scenario called "about" gets
         # "about (2)" rather than taking the name.
-        first, last, *each = sheet_names(["comparison", "about", *names])
+        first, decided, last, *each = sheet_names(["comparison", "decisions", "about", *names])
         sheets = [
             (first, table),
+            (decided, decisions),
             *((sheet, r.summary()) for sheet, r in zip(each, results, strict=True)),
             (last, _comparison_about(comparison)),
         ]
