@@ -24,19 +24,13 @@ import pandas as pd
 
 from placesim.errors import PlacesimError
 from placesim.measures import (
-    MEASURES,
     OUTCOMES,
     Comparison,
-    Period,
     SimulationResult,
-    chance_of,
-    parse_period,
-    parse_target,
     population_65_plus,
     replication_outcomes,
     t_interval,
 )
-from placesim.measures.comparison import label as measure_label
 from placesim.plan import Plan
 from placesim.reporting.outputs import write_text
 from placesim.reporting.plots import (
@@ -71,8 +65,6 @@ RESULT_SECTIONS: tuple[str, ...] = (
     "waiting",
     "los",
     "capacity-gap",
-    "months",
-    "financial-years",
     "outcomes",
     "localities",
     "partnerships",
@@ -81,9 +73,8 @@ RESULT_SECTIONS: tuple[str, ...] = (
 
 COMPARISON_SECTIONS: tuple[str, ...] = (
     "scenarios",
-    "decisions",
-    "significant",
     "warnings",
+    "significant",
     "headline",
     "census",
     "waiting",
@@ -98,16 +89,13 @@ COMPARISON_SECTIONS: tuple[str, ...] = (
 _TITLES = {
     "scenario": "The scenario",
     "scenarios": "The scenarios",
-    "warnings": "Capacity warnings",
-    "decisions": "Decision table",
+    "warnings": "Offered-load check",
     "significant": "Significant differences",
     "headline": "Headline measures",
     "census": "Occupancy: midnight census against capacity",
     "waiting": "Waiting and delayed discharges",
     "los": "Length of stay",
     "capacity-gap": "Capacity gap",
-    "months": "By month",
-    "financial-years": "By financial year",
     "outcomes": "Joint Outcomes Framework",
     "localities": "By locality",
     "partnerships": "By partnership",
@@ -139,21 +127,6 @@ GROUP_OUTCOMES: tuple[str, ...] = (
 )
 """Outcomes shown by locality and partnership (the rest are in the whole-place table)."""
 
-CHANCE_SETTINGS: tuple[str, ...] = ("acute", "intermediate_care", "reablement", "care_home")
-"""The headline settings whose capacity gap leads the report with its tail and its chance of
-being at most zero, where their capacity is limited (the settings a comparison's decision
-table leads with)."""
-
-BREAKDOWN_MEASURES: tuple[tuple[str, str], ...] = (
-    ("admissions", "Admissions"),
-    ("bed_days", "Bed days"),
-    ("delayed_bed_days", "Delayed bed days"),
-    ("occupancy_rate", "Occupancy rate"),
-    ("capacity_gap", "Capacity gap"),
-)
-"""The measures of the tables by month and by financial year, for acute and each setting
-with a limited capacity."""
-
 _DPI = 100
 
 _STYLE = """
@@ -178,10 +151,6 @@ th, td { border-bottom: 1px solid #ddd; padding: 4px 7px; text-align: left; vert
 th { background: #f3f3f3; font-weight: 600; }
 td.n, th.n { text-align: right; }
 span.ci { display: block; color: #666; font-size: 11px; }
-p.window { margin: 6px 0 10px; padding: 6px 10px; border-left: 4px solid #0072b2;
-  background: #eef5fb; }
-ul.chances li { margin: 3px 0; }
-h4 { font-size: 14px; margin: 12px 0 4px; }
 td.sig { font-weight: 700; }
 figure { margin: 10px 0 22px; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -217,9 +186,7 @@ def _label(name: str) -> str:
 
 def _value(x: float, unit: str) -> str:
     if unit == "GBP":
-        if not math.isfinite(x):
-            return "-"
-        return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
+        return "-" if not math.isfinite(x) else f"£{x:,.0f}"
     return format_number(x, unit)
 
 
@@ -284,19 +251,15 @@ def _section(key: str, body: str, title: str | None = None) -> str:
     return f'<section id="{_e(key)}"><h2>{heading}</h2>{body}</section>'
 
 
-def _page(
-    title: str, lead: str, sections: Sequence[str], keys: Sequence[str], window: str = ""
-) -> str:
+def _page(title: str, lead: str, sections: Sequence[str], keys: Sequence[str]) -> str:
     from placesim.version import __version__
 
     nav = "".join(f'<a href="#{_e(k)}">{_e(_TITLES[k])}</a>' for k in keys)
-    notice = f'<p class="window" id="window">{_e(window)}</p>' if window else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        f'<header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p>{notice}<nav>{nav}</nav>'
-        "</header>'
+        f'<header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p><nav>{nav}</nav></header>'
         f"<main>{''.join(sections)}</main>"
         f"<footer>Made by placesim {_e(__version__)}. Every figure is the mean over "
         "replications with its Student-t 95% confidence interval; definitions are in "
@@ -311,46 +274,6 @@ def _page(
 def _period(sc: Scenario) -> str:
     cal = sc.calendar
     return f"{cal.start_date} to {cal.end_date} ({cal.horizon_days} days)"
-
-
-def _found(results: Sequence[SimulationResult], period: str | Period | None) -> Period | None:
-    """The reported window, read against the (first) result's plan; None: the whole run."""
-    return None if period is None else parse_period(period, results[0].plan)
-
-
-def _window_words(found: Period) -> str:
-    days = (found.end - found.start).days + 1
-    named = f"{found.name}, " if found.name else ""
-    return f"{named}{found.start} to {found.end} ({days} day{'s' if days != 1 else ''})"
-
-
-def _window_notice(sc: Scenario, found: Period | None, comparison: bool = False) -> str:
-    """What the page says at its top when it reports a window of the run."""
-    if found is None:
-        return ""
-    what = (
-        "The decision table, the differences, the headline, length of stay, capacity gap, "
-        "outcomes and locality figures"
-        if comparison
-        else "The headline, length of stay, capacity gap, outcomes and locality figures"
-    )
-    whole = (
-        "the offered-load check is of the whole run."
-        if comparison
-        else "the offered-load check and the tables by month and financial year are of the "
-        "whole run."
-    )
-    return (
-        f"Reported window: {_window_words(found)}, of the run {_period(sc)}. {what}, and "
-        "the capacity warnings after the run, are of this window only. The occupancy and "
-        f"waiting charts show the whole run with the window shaded; {whole}"
-    )
-
-
-def _named_periods(sc: Scenario) -> str:
-    if not sc.periods:
-        return "none"
-    return "; ".join(f"{name}: {w.start} to {w.end}" for name, w in sc.periods.items())
 
 
 def _warmup(sc: Scenario) -> str:
@@ -507,24 +430,19 @@ def _other_inputs(sc: Scenario) -> str:
     return "".join(out)
 
 
-def _scenario_section(result: SimulationResult, found: Period | None) -> str:
+def _scenario_section(result: SimulationResult) -> str:
     sc = result.scenario
-    items: list[tuple[str, object]] = [
-        ("Name", sc.name),
-        ("Description", sc.description or "-"),
-        ("Period", _period(sc)),
-    ]
-    if found is not None:
-        items.append(("Reported window", _window_words(found)))
-    if sc.periods:
-        items.append(("Named periods", _named_periods(sc)))
-    items += [
-        ("Warm-up", _warmup(sc)),
-        ("Replications", f"{result.replications}"),
-        ("Seed", f"{result.seed}"),
-        ("Population", _people(sc, result.plan)),
-    ]
-    facts = _facts(items)
+    facts = _facts(
+        [
+            ("Name", sc.name),
+            ("Description", sc.description or "-"),
+            ("Period", _period(sc)),
+            ("Warm-up", _warmup(sc)),
+            ("Replications", f"{result.replications}"),
+            ("Seed", f"{result.seed}"),
+            ("Population", _people(sc, result.plan)),
+        ]
+    )
     body = (
         facts
         + _population_table(sc, result.plan)
@@ -535,45 +453,19 @@ def _scenario_section(result: SimulationResult, found: Period | None) -> str:
     return _section("scenario", body)
 
 
-def _warning_list(lines: Sequence[str]) -> str:
-    return '<ul class="warn">' + "".join(f"<li>{_e(w)}</li>" for w in lines) + "</ul>"
-
-
-def _warnings_section(results: Sequence[SimulationResult], found: Period | None) -> str:
-    several = len(results) > 1
-    h = "h4" if several else "h3"
-    window = "" if found is None else f", {found.label}"
+def _warnings_section(results: Sequence[SimulationResult]) -> str:
     parts = []
     for res in results:
-        head = f"<h3>{_e(res.scenario.name)}</h3>" if several else ""
-        before, after = list(res.warnings), res.capacity_warnings(found)
-        if not before and not after:
+        head = f"<h3>{_e(res.scenario.name)}</h3>" if len(results) > 1 else ""
+        if res.warnings:
+            items = "".join(f"<li>{_e(w)}</li>" for w in res.warnings)
+            parts.append(f'{head}<ul class="warn">{items}</ul>')
+        else:
             parts.append(f"{head}<p>No service is near or over its capacity.</p>")
-            continue
-        parts.append(
-            head
-            + f"<{h}>Before the run: offered-load check</{h}>"
-            + (
-                _warning_list(before)
-                if before
-                else "<p>No service's offered load reaches its target occupancy.</p>"
-            )
-            + f"<{h}>After the run: capacity gap{_e(window)}</{h}>"
-            + (
-                _warning_list(after)
-                if after
-                else "<p>Every service's people and those waiting for it fit within its "
-                "target occupancy, and none is occupied at or above it.</p>"
-            )
-        )
     intro = (
-        '<p class="note">One rule, checked twice: a service is short of capacity when the '
-        "people in it and the people waiting for it do not fit within its target occupancy. "
-        "Before the run, arrivals a day times the mean stay (the offered load, by Little's "
-        "law) is set against the target occupancy of each service's capacity; delays add to "
-        "it, so this can only understate the pressure. After the run, each service whose "
-        "capacity gap (the chart below) is above zero is named with the places it is short "
-        "of, and each whose mean occupancy reaches its target.</p>"
+        '<p class="note">Before the run, arrivals a day times the mean stay (the offered '
+        "load, by Little's law) is set against each service's capacity. Delays add to it, so "
+        "this can only understate the pressure.</p>"
     )
     return _section("warnings", intro + "".join(parts))
 
@@ -596,118 +488,16 @@ def _summary_index(summary: pd.DataFrame) -> dict[tuple[str, str], tuple[float, 
     }
 
 
-def _tail(summary: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float, float]]:
-    """Median, 5th and 95th percentiles across replications of each (measure, setting)."""
-    return {
-        (str(m), str(s)): (float(median), float(p05), float(p95))
-        for m, s, median, p05, p95 in zip(
-            summary["measure"],
-            summary["setting"],
-            summary["median"],
-            summary["p05"],
-            summary["p95"],
-            strict=True,
-        )
-    }
-
-
-def _places(setting: str) -> str:
-    return "places" if setting in ("rapid_response", "reablement") else "beds"
-
-
-def _pct(x: float) -> str:
-    return f"{x:.0%}" if math.isfinite(x) else "-"
-
-
-def _chances_part(
-    result: SimulationResult,
-    summary: pd.DataFrame,
-    found: Period | None,
-) -> str:
-    """The lead of the headline: each capacity-limited headline setting's chance of room,
-    and the tails of its capacity gap and occupancy across replications."""
-    index = _summary_index(summary)
-    tail = _tail(summary)
-    settings = [
-        s
-        for s in CHANCE_SETTINGS
-        if s in result.scenario.settings.defined() and ("capacity_gap", s) in index
-    ]
-    if not settings:
-        return ""
-    measures = result.replication_measures(found)
-    share = result.scenario.measures.share_of_days
-    label = None if found is None else found.label
-    lines, rows = [], []
-    for setting in settings:
-        chance = chance_of(measures, parse_target(f"capacity_gap:{setting}<=0"), period=label)
-        target = result.scenario.measures.target(setting)
-        n = chance.replications
-        lines.append(
-            f"{_label(setting)}: people fit within {target:.0%} of its {_places(setting)} on "
-            f"{share:.0%} of days in {chance.held} of {n} replication{'s' if n != 1 else ''}, "
-            f"{_pct(chance.share)} (95% CI {_pct(chance.ci_low)} to {_pct(chance.ci_high)})."
-        )
-        cells: list[object] = [_label(setting)]
-        for measure in ("capacity_gap", "occupancy_rate"):
-            mean, low, high, unit = index.get(
-                (measure, setting), (math.nan, math.nan, math.nan, "ratio")
-            )
-            median, p05, p95 = tail.get((measure, setting), (math.nan, math.nan, math.nan))
-            cells += [
-                _ci(mean, low, high, unit),
-                _value(median, unit),
-                f"{_value(p05, unit)} to {_value(p95, unit)}" if math.isfinite(p05) else "-",
-            ]
-        cells.append(
-            _Html(
-                f"{_e(_pct(chance.share))} ({chance.held} of {n})"
-                f'<span class="ci">{_e(_pct(chance.ci_low))} to {_e(_pct(chance.ci_high))}'
-                "</span>"
-            )
-        )
-        rows.append(cells)
-    head = [
-        "Service",
-        "Capacity gap: mean (95% CI)",
-        "Median",
-        "5th to 95th percentile",
-        "Occupancy rate: mean (95% CI)",
-        "Median",
-        "5th to 95th percentile",
-        "Chance of room (gap at most 0), 95% CI",
-    ]
-    note = (
-        '<p class="note">People in the service and people waiting for it, against its '
-        "capacity at its target occupancy. The mean is over replications with its 95% "
-        "confidence interval; the median and the 5th to 95th percentiles are across "
-        "replications: the spread of outcomes a planner should expect, which a mean hides "
-        "when one winter in ten gridlocks. The chance of room is the share of replications "
-        "whose capacity gap was at most zero (Wilson 95% interval): with few replications "
-        "it is wide.</p>"
-    )
-    return (
-        '<ul class="chances">'
-        + "".join(f"<li>{_e(line)}</li>" for line in lines)
-        + "</ul>"
-        + note
-        + _table(head, rows)
-    )
-
-
-def _headline_section(
-    result: SimulationResult, summary: pd.DataFrame, found: Period | None
-) -> str:
+def _headline_section(result: SimulationResult, summary: pd.DataFrame) -> str:
     index = _summary_index(summary)
     lines = []
-    when = "over the period" if found is None else f"over {found.label}"
     if ("dtoc_rate", "acute") in index:
         mean, low, high, _ = index[("dtoc_rate", "acute")]
         delayed = index[("delayed_bed_days", "acute")]
         lines.append(
             f"Delayed discharges take {format_number(mean, 'ratio')} of acute bed days "
             f"(95% CI {format_number(low, 'ratio')} to {format_number(high, 'ratio')}): "
-            f"{format_number(delayed[0], 'bed days')} bed days {when}."
+            f"{format_number(delayed[0], 'bed days')} bed days over the period."
         )
     rows = []
     for setting in result.scenario.settings.defined():
@@ -720,42 +510,26 @@ def _headline_section(
                 row.append("-")
         rows.append(row)
     head = ["Service", *(label for _, label in HEADLINE)]
-
-    def spread(lo: float, hi: float, unit: str) -> str:
-        return f"{_value(lo, unit)} to {_value(hi, unit)}" if math.isfinite(lo) else "-"
-
     full = _table(
-        (
-            "Measure",
-            "Service",
-            "Unit",
-            "Mean",
-            "95% CI",
-            "Median",
-            "5th to 95th percentile",
-            "Replications",
-        ),
+        ("Measure", "Service", "Unit", "Mean", "95% CI", "Replications"),
         [
             (
                 m,
                 _label(str(s)),
                 u,
                 _value(float(mean), str(u)),
-                spread(float(lo), float(hi), str(u)),
-                _value(float(med), str(u)),
-                spread(float(p05), float(p95), str(u)),
+                f"{_value(float(lo), str(u))} to {_value(float(hi), str(u))}"
+                if math.isfinite(float(lo))
+                else "-",
                 int(n),
             )
-            for m, s, u, mean, lo, hi, med, p05, p95, n in zip(
+            for m, s, u, mean, lo, hi, n in zip(
                 summary["measure"],
                 summary["setting"],
                 summary["unit"],
                 summary["mean"],
                 summary["ci_low"],
                 summary["ci_high"],
-                summary["median"],
-                summary["p05"],
-                summary["p95"],
                 summary["replications"],
                 strict=True,
             )
@@ -763,16 +537,14 @@ def _headline_section(
         numeric_from=3,
     )
     body = (
-        _chances_part(result, summary, found)
-        + "".join(f'<p class="lead">{_e(line)}</p>' for line in lines)
+        "".join(f'<p class="lead">{_e(line)}</p>' for line in lines)
         + '<p class="note">Mean over replications, with its 95% confidence interval '
         "underneath. Capacity gap: places to add so that people in the service and people "
         f"waiting for it fit within the target occupancy on "
         f"{100 * result.scenario.measures.share_of_days:g}% of days (positive: a shortfall)."
         "</p>"
         + _table(head, rows)
-        + f"<details><summary>Every measure ({len(summary)} rows), with the median and "
-        f"5th to 95th percentiles across replications</summary>{full}</details>"
+        + f"<details><summary>Every measure ({len(summary)} rows)</summary>{full}</details>"
     )
     return _section("headline", body)
 
