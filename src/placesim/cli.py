@@ -152,6 +152,14 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run a scenario and write its tables")
     run.add_argument("file", type=Path, help="scenario YAML file")
     _add_window(run)
+    run.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        choices=["month", "financial_year"],
+        help="also write the summary of each month or financial year (April-March) of the "
+        "run: by_month.csv, by_financial_year.csv (repeatable)",
+    )
     run.add_argument("--replications", "-n", type=_replications, help="default: the scenario's")
     run.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
     run.add_argument(
@@ -398,6 +406,8 @@ def _run(args: argparse.Namespace) -> int:
         from placesim.reporting.html import result_html
 
         extra_files["report.html"] = result_html(result)
+    for breakdown in args.by:
+        extra_files[f"by_{breakdown}.csv"] = result.by_period(breakdown).to_csv(index=False)
     written = write_results(
         result, out, fmt=args.format, scenario_path=args.file, extra_files=extra_files
     )

@@ -92,3 +92,17 @@ def test_size_judges_the_target_over_a_period(
     bad = ["size", str(path), "--setting", "acute", "--target", "capacity_gap<=0"]
     assert main([*bad, "--period", "2030-01-01:2030-02-01"]) == 2
     assert "inside the run's reporting window" in capsys.readouterr().err
+
+
+def test_run_writes_month_and_year_breakdowns(small: dict[str, Any], tmp_path: Path) -> None:
+    path = write_yaml(tmp_path / "s.yaml", small)
+    out = tmp_path / "out"
+    args = ["run", str(path), "-n", "2", "-q", "--out", str(out)]
+    assert main([*args, "--by", "month", "--by", "financial_year"]) == 0
+    months = pd.read_csv(out / "by_month.csv")
+    assert list(months["period"].unique())[:2] == ["2025-04", "2025-05"]
+    res = placesim.simulate(placesim.parse_scenario(small), replications=2)
+    expected = res.by_period("month")
+    pd.testing.assert_series_equal(months["mean"], expected["mean"], check_exact=False)
+    assert (out / "by_financial_year.csv").is_file()
+    assert placesim.read_results(out).replications == 2  # the folder still reads back

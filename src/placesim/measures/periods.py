@@ -16,7 +16,14 @@ from placesim.errors import PlacesimError
 from placesim.measures.tables import StayArrays, window_measures
 from placesim.plan import Plan
 
-__all__ = ["BREAKDOWNS", "Period", "calendar_periods", "parse_period", "period_measures"]
+__all__ = [
+    "BREAKDOWNS",
+    "Period",
+    "calendar_periods",
+    "parse_period",
+    "period_measures",
+    "stay_arrays",
+]
 
 BREAKDOWNS: tuple[str, ...] = ("month", "financial_year")
 """Calendar breakdowns of a run: months, and NHS financial years (April to March)."""
@@ -108,23 +115,37 @@ def calendar_periods(plan: Plan, kind: str) -> list[Period]:
     return periods
 
 
+def stay_arrays(stays: pd.DataFrame | None) -> dict[int, StayArrays] | None:
+    """Each replication's stays as measure arrays (None without a stays table), built once
+    for the many windows of a breakdown."""
+    if stays is None:
+        return None
+    groups = stays.groupby("replication", sort=True)
+    return {int(str(r)): StayArrays.from_table(rows) for r, rows in groups}
+
+
 def period_measures(
-    plan: Plan, stays: pd.DataFrame | None, daily: pd.DataFrame, period: Period
+    plan: Plan,
+    stays: pd.DataFrame | None,
+    daily: pd.DataFrame,
+    period: Period,
+    arrays: dict[int, StayArrays] | None = None,
 ) -> pd.DataFrame:
     """Every measure of every replication over `period`: replication, measure, setting, value.
 
     Without a stays table (a run with ``keep_stays=False``) only the measures the daily
-    table holds are given (:func:`placesim.measures.tables.window_measures`).
+    table holds are given (:func:`placesim.measures.tables.window_measures`). `arrays`
+    (:func:`stay_arrays`) saves building the stays' arrays again for each period.
     """
     window = period.window(plan)
+    if arrays is None:
+        arrays = stay_arrays(stays)
+    empty = StayArrays.from_table(stays.iloc[:0]) if stays is not None else None
     frames = []
-    replications = sorted(int(r) for r in daily["replication"].unique())
-    by_rep = dict(iter(stays.groupby("replication", sort=False))) if stays is not None else {}
-    for r in replications:
-        arrays = StayArrays.from_table(by_rep[r]) if stays is not None and r in by_rep else None
-        if stays is not None and arrays is None:
-            arrays = StayArrays.from_table(stays.iloc[:0])
-        rows = window_measures(plan, arrays, daily[daily["replication"] == r], window)
+    for key, day in daily.groupby("replication", sort=True):
+        r = int(str(key))
+        mine = arrays.get(r, empty) if arrays is not None else None
+        rows = window_measures(plan, mine, day, window)
         frame = pd.DataFrame(rows, columns=["measure", "setting", "value"])
         frame.insert(0, "replication", r)
         frames.append(frame)

@@ -11,7 +11,13 @@ import pandas as pd
 
 from placesim.errors import PlacesimError
 from placesim.measures.outcomes import replication_outcomes, summarise_outcomes
-from placesim.measures.periods import Period, calendar_periods, parse_period, period_measures
+from placesim.measures.periods import (
+    Period,
+    calendar_periods,
+    parse_period,
+    period_measures,
+    stay_arrays,
+)
 from placesim.measures.tables import group_measures, summarise
 from placesim.measures.targets import Chance, Target, chance_of, parse_target
 from placesim.plan import Plan, compile_plan
@@ -113,8 +119,10 @@ class SimulationResult:
         (``"financial_year"``, April to March) of the run, with a ``period`` column first;
         a month or year cut by the run's start or end says so in its label."""
         frames = []
+        arrays = stay_arrays(self.stays)
         for found in calendar_periods(self.plan, by):
-            table = summarise(self.replication_measures(found), confidence)
+            measures = period_measures(self.plan, self.stays, self.daily, found, arrays)
+            table = summarise(measures, confidence)
             table.insert(0, "period", found.label)
             frames.append(table)
         return pd.concat(frames, ignore_index=True)

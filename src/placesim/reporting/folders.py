@@ -43,6 +43,8 @@ OWN_FILES = frozenset(
         "scenario.json",
         "report.html",
         "results.xlsx",
+        "by_month.csv",
+        "by_financial_year.csv",
     }
 )
 """Files a run writes: a folder holding only these (and placesim's hidden temporaries) is
