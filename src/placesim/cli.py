@@ -275,6 +275,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--out", type=Path, default=None, help="the HTML file (default: OUT_DIR/report.html)"
     )
+    report.add_argument(
+        "--period",
+        default=None,
+        metavar="START:END|NAME",
+        help="report this window of dates of a run (both included), or a named period",
+    )
 
     sweep = sub.add_parser(
         "sweep",
@@ -405,7 +411,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.report:
         from placesim.reporting.html import result_html
 
-        extra_files["report.html"] = result_html(result)
+        extra_files["report.html"] = result_html(result, period=args.period)
     for breakdown in args.by:
         extra_files[f"by_{breakdown}.csv"] = result.by_period(breakdown).to_csv(index=False)
     written = write_results(
@@ -519,9 +525,14 @@ def _report(args: argparse.Namespace) -> int:
     found = read_folder(args.out_dir)
     target = args.out if args.out is not None else args.out_dir / "report.html"
     if isinstance(found, Comparison):
+        if args.period is not None:
+            raise PlacesimError(
+                "--period: a comparison's window is the one it was compared on; run compare "
+                "again with --period"
+            )
         print(f"wrote {write_comparison_report(found, target)}")
     else:
-        print(f"wrote {write_report(found, target)}")
+        print(f"wrote {write_report(found, target, period=args.period)}")
     return 0
 
 

@@ -106,3 +106,24 @@ def test_run_writes_month_and_year_breakdowns(small: dict[str, Any], tmp_path: P
     pd.testing.assert_series_equal(months["mean"], expected["mean"], check_exact=False)
     assert (out / "by_financial_year.csv").is_file()
     assert placesim.read_results(out).replications == 2  # the folder still reads back
+
+
+def test_reports_of_a_period_from_run_and_from_a_folder(
+    small: dict[str, Any], tmp_path: Path, capsys: Any
+) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        pytest.skip("the report needs matplotlib")
+    path = write_yaml(tmp_path / "s.yaml", small)
+    out = tmp_path / "out"
+    args = ["run", str(path), "-n", "2", "-q", "--out", str(out), "--report", "--period", PERIOD]
+    assert main(args) == 0
+    page = (out / "report.html").read_text()
+    assert 'id="window"' in page and "2025-06-01" in page
+    assert (
+        main(["report", str(out), "--out", str(tmp_path / "again.html"), "--period", PERIOD]) == 0
+    )
+    assert (tmp_path / "again.html").read_text() == page
+    assert main(["report", str(out), "--period", "2030-01-01:2030-01-02"]) == 2
+    assert "inside the run's reporting window" in capsys.readouterr().err

@@ -21,9 +21,9 @@ import yaml
 
 import placesim
 from placesim.measures import SimulationResult
-from placesim.reporting import read_results, write_results
+from placesim.reporting import format_number, read_results, write_results
 from placesim.reporting.html import COMPARISON_SECTIONS, RESULT_SECTIONS
-from report_pages import HOSTILE, _Page, check_page
+from report_pages import HOSTILE, _Page, check_page, check_warnings, row_of, value
 
 matplotlib = pytest.importorskip("matplotlib")
 
@@ -70,9 +70,54 @@ def test_report_of_the_small_scenario_is_one_self_contained_page(
     shown = " ".join(page.text)
     assert HOSTILE in shown  # the text reads as written ...
     assert "<script>" not in text and "<b>bold" not in text  # ... and is escaped
-    for needle in ("small", "Offered-load check", "overloaded", "Admissions into hospital"):
+    for needle in ("small", "offered-load check", "overloaded", "Admissions into hospital"):
         assert needle in shown, needle
     assert "North" in shown and "South" in shown  # the partnership table
+
+
+def test_the_small_scenarios_page_warns_before_and_after_the_run(
+    small_result: SimulationResult, small_report: Path
+) -> None:
+    page = check_page(small_report.read_text(encoding="utf-8"), RESULT_SECTIONS)
+    check_warnings(page, small_result)
+    assert small_result.warnings and small_result.capacity_warnings()
+    text = page.section("warnings")
+    assert "Before the run: offered-load check" in text
+    assert "After the run: capacity gap" in text
+
+
+def test_the_headline_leads_with_tails_and_chances(
+    small_result: SimulationResult, small_report: Path
+) -> None:
+    page = check_page(small_report.read_text(encoding="utf-8"), RESULT_SECTIONS)
+    summary = small_result.summary()
+    lines = page.items["headline"]
+    settings = ("acute", "intermediate_care", "reablement", "care_home")
+    assert len(lines) == len(settings)
+    for line, setting in zip(lines, settings, strict=True):
+        chance = small_result.chance(f"capacity_gap:{setting}<=0")
+        target = small_result.scenario.measures.target(setting)
+        places = "places" if setting == "reablement" else "beds"
+        name = setting.replace("_", " ").capitalize()
+        assert line == (
+            f"{name}: people fit within {target:.0%} of its {places} on 95% of days in "
+            f"{chance.held} of {chance.replications} replications, {chance.share:.0%} "
+            f"(95% CI {chance.ci_low:.0%} to {chance.ci_high:.0%})."
+        )
+    # The chances come first, then the table of tails, then the table of means.
+    text = page.section("headline")
+    assert text.index("Acute: people fit within") < text.index("Delayed discharges take")
+    tails = page.tables["headline"][0]
+    assert tails[0][1:4] == ["Capacity gap: mean (95% CI)", "Median", "5th to 95th percentile"]
+    row = row_of(tails, "Acute")
+    gap = [value(summary, "capacity_gap", "acute", c) for c in ("mean", "median", "p05", "p95")]
+    assert row[1].split()[0] == format_number(gap[0], "beds")
+    assert row[2] == format_number(gap[1], "beds")
+    assert row[3] == f"{format_number(gap[2], 'beds')} to {format_number(gap[3], 'beds')}"
+    rate = value(summary, "occupancy_rate", "acute", "median")
+    assert row[5] == format_number(rate, "ratio")
+    chance = small_result.chance("capacity_gap:acute<=0")
+    assert row[7].startswith(f"{chance.share:.0%} ({chance.held} of {chance.replications})")
 
 
 def test_report_of_the_default_scenario(tmp_path: Path) -> None:

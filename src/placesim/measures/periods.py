@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from placesim.errors import PlacesimError
-from placesim.measures.tables import StayArrays, window_measures
+from placesim.measures.tables import DailyArrays, StayArrays, window_measures
 from placesim.plan import Plan
 
 __all__ = [
@@ -124,12 +124,23 @@ def stay_arrays(stays: pd.DataFrame | None) -> dict[int, StayArrays] | None:
     return {int(str(r)): StayArrays.from_table(rows) for r, rows in groups}
 
 
+def _daily_arrays(
+    day: pd.DataFrame, cache: dict[int, DailyArrays] | None, replication: int
+) -> DailyArrays:
+    if cache is None:
+        return DailyArrays.from_table(day)
+    if replication not in cache:
+        cache[replication] = DailyArrays.from_table(day)
+    return cache[replication]
+
+
 def period_measures(
     plan: Plan,
     stays: pd.DataFrame | None,
     daily: pd.DataFrame,
     period: Period,
     arrays: dict[int, StayArrays] | None = None,
+    daily_cache: dict[int, DailyArrays] | None = None,
 ) -> pd.DataFrame:
     """Every measure of every replication over `period`: replication, measure, setting, value.
 
@@ -145,7 +156,7 @@ def period_measures(
     for key, day in daily.groupby("replication", sort=True):
         r = int(str(key))
         mine = arrays.get(r, empty) if arrays is not None else None
-        rows = window_measures(plan, mine, day, window)
+        rows = window_measures(plan, mine, _daily_arrays(day, daily_cache, r), window)
         frame = pd.DataFrame(rows, columns=["measure", "setting", "value"])
         frame.insert(0, "replication", r)
         frames.append(frame)

@@ -18,7 +18,7 @@ from placesim.measures.periods import (
     period_measures,
     stay_arrays,
 )
-from placesim.measures.tables import group_measures, summarise
+from placesim.measures.tables import DailyArrays, group_measures, summarise
 from placesim.measures.targets import Chance, Target, chance_of, parse_target
 from placesim.plan import Plan, compile_plan
 from placesim.scenario import Scenario
@@ -120,8 +120,9 @@ class SimulationResult:
         a month or year cut by the run's start or end says so in its label."""
         frames = []
         arrays = stay_arrays(self.stays)
+        days: dict[int, DailyArrays] = {}
         for found in calendar_periods(self.plan, by):
-            measures = period_measures(self.plan, self.stays, self.daily, found, arrays)
+            measures = period_measures(self.plan, self.stays, self.daily, found, arrays, days)
             table = summarise(measures, confidence)
             table.insert(0, "period", found.label)
             frames.append(table)
@@ -250,7 +251,7 @@ class SimulationResult:
 
         return ResultPlots(self)
 
-    def report(self, path: str | Path) -> Path:
+    def report(self, path: str | Path, period: str | Period | None = None) -> Path:
         """Write a self-contained HTML report of this result (docs/reports.md).
 
         One file, its figures embedded as PNG: the scenario and its inputs, the headline
@@ -263,6 +264,10 @@ class SimulationResult:
         path
             The HTML file to write (written atomically; its folder is created). A folder
             that exists gets ``report.html`` in it.
+        period
+            Report this window of dates (``START:END`` or a named period): the summary,
+            chances, lengths of stay, gaps and outcomes of the window, the charts with it
+            shaded (docs/reports.md, "A report of a window").
 
         Returns
         -------
@@ -271,7 +276,7 @@ class SimulationResult:
         """
         from placesim.reporting.html import write_report
 
-        return write_report(self, path)
+        return write_report(self, path, period)
 
     def _replication_numbers(self) -> list[int]:
         # Every replication has measures, even one in which nobody stayed anywhere.

@@ -7,7 +7,7 @@ from start_date; warm-up (negative times) is a filter applied here, not engine s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ __all__ = [
     "GROUPINGS",
     "GROUP_MEASURES",
     "MEASURES",
+    "DailyArrays",
     "StayArrays",
     "daily_table",
     "group_labels",
@@ -98,21 +99,40 @@ GROUPINGS: tuple[str, ...] = ("locality", "partnership")
 _CARE_HOME_RESIDENCE = RESIDENCES.index("care_home")
 
 
-def _integral(
-    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Cumulative time-integral of the count of intervals [start, end) up to each time `at`.
+Intervals = tuple[
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]
+"""Sorted starts, their prefix sums, sorted finite ends, their prefix sums."""
 
-    Exact for a step function: sum over intervals of (min(at, end) - start)^+, computed with
-    sorted arrays and prefix sums so it costs O((n + m) log n), not O(n m).
-    """
+
+def _intervals(starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64]) -> Intervals:
+    """Intervals [start, end) (NaN end: still open) made ready for :func:`_integral_at`."""
     s = np.sort(starts)
     e = np.sort(ends[np.isfinite(ends)])
-    s_cum = np.concatenate(([0.0], np.cumsum(s)))
-    e_cum = np.concatenate(([0.0], np.cumsum(e)))
+    return s, np.concatenate(([0.0], np.cumsum(s))), e, np.concatenate(([0.0], np.cumsum(e)))
+
+
+def _integral_at(prepared: Intervals, at: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Cumulative time-integral of the count of the intervals up to each time `at`.
+
+    Exact for a step function: sum over intervals of (min(at, end) - start)^+, computed with
+    sorted arrays and prefix sums so it costs O((n + m) log n), not O(n m); the sorting is
+    done once (:func:`_intervals`) for every window asked of the same intervals.
+    """
+    s, s_cum, e, e_cum = prepared
     ks = np.searchsorted(s, at, side="right")
     ke = np.searchsorted(e, at, side="right")
     return (ks * at - s_cum[ks]) - (ke * at - e_cum[ke])
+
+
+def _integral(
+    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Cumulative time-integral of the count of intervals [start, end) up to each time `at`."""
+    return _integral_at(_intervals(starts, ends), at)
 
 
 def _count(
@@ -122,6 +142,47 @@ def _count(
     s = np.sort(starts)
     e = np.sort(ends[np.isfinite(ends)])
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
+
+
+@dataclass(frozen=True)
+class _SettingStays:
+    """One setting's stays, as :meth:`StayArrays.view` gives them."""
+
+    arrive: npt.NDArray[np.float64]
+    leave: npt.NDArray[np.float64]
+    requested: npt.NDArray[np.float64]
+    at_start: npt.NDArray[np.bool_]
+    next: npt.NDArray[np.integer[Any]]
+    from_care_home: npt.NDArray[np.bool_]
+    inside: npt.NDArray[np.bool_]
+    occupied: Intervals
+    delayed: Intervals
+
+
+@dataclass(frozen=True)
+class DailyArrays:
+    """One replication's daily table as arrays per setting, split once for many windows."""
+
+    columns: dict[str, dict[str, npt.NDArray[Any]]]
+
+    @classmethod
+    def from_table(cls, daily: pd.DataFrame) -> DailyArrays:
+        """The arrays of one replication's rows of a daily table (:func:`daily_table`)."""
+        names = ("day", "census", "occupied_mean", "capacity", "waiting", "admissions")
+        columns = {}
+        for name in SETTINGS:
+            d = daily[daily["setting"] == name]
+            if len(d):
+                columns[name] = {c: d[c].to_numpy() for c in (*names, "ready_days")}
+        return cls(columns)
+
+    def window(self, setting: str, start: float, end: float, whole: bool) -> dict[str, Any]:
+        """The columns of `setting` over the days in [start, end) (all when `whole`)."""
+        d = self.columns[setting]
+        if whole:
+            return d
+        keep = (d["day"] >= start) & (d["day"] < end)
+        return {c: v[keep] for c, v in d.items()}
 
 
 @dataclass(frozen=True)
@@ -141,6 +202,28 @@ class StayArrays:
     at_start: npt.NDArray[np.bool_]
     next: npt.NDArray[np.integer[Any]]
     from_care_home: npt.NDArray[np.bool_]
+
+    _views: dict[int, _SettingStays] = field(default_factory=dict, compare=False, repr=False)
+
+    def view(self, s: int) -> _SettingStays:
+        """The stays of setting code `s`, with their intervals sorted once (cached)."""
+        if s not in self._views:
+            m = self.setting == s
+            arrive, ready, leave = self.arrive[m], self.ready[m], self.leave[m]
+            inside = np.isfinite(arrive)
+            has_ready = np.isfinite(ready)
+            self._views[s] = _SettingStays(
+                arrive=arrive,
+                leave=leave,
+                requested=self.requested[m],
+                at_start=self.at_start[m],
+                next=self.next[m],
+                from_care_home=self.from_care_home[m],
+                inside=inside,
+                occupied=_intervals(arrive[inside], leave[inside]),
+                delayed=_intervals(ready[has_ready], leave[has_ready]),
+            )
+        return self._views[s]
 
     @classmethod
     def from_records(cls, episodes: Episodes, records: StayRecords) -> StayArrays:
@@ -244,7 +327,7 @@ def replication_measures(
 def window_measures(
     plan: Plan,
     stays: StayArrays | None,
-    daily: pd.DataFrame,
+    daily: pd.DataFrame | DailyArrays,
     window: tuple[float, float],
 ) -> list[tuple[str, str, float]]:
     """Every measure of one replication over `window` [start, end) in days from start_date.
@@ -252,24 +335,26 @@ def window_measures(
     The definitions of docs/model.md, on any window inside the reporting window: counts
     are of stays that begin (admissions) or end (lengths of stay) inside it, bed days and
     delayed bed days are the time inside it, and the daily measures (occupancy, waiting,
-    capacity and its gap) are over its days. `daily` is the replication's daily table.
-    Without the stays (a run that kept none), the measures that need them (lengths of stay,
-    waits, admissions from care homes, avoided admissions) are left out, and bed days,
-    delayed bed days and admissions are summed from the daily table.
+    capacity and its gap) are over its days. `daily` is the replication's daily table (or
+    its :class:`DailyArrays`). Without the stays (a run that kept none), the measures that
+    need them (lengths of stay, waits, admissions from care homes, avoided admissions) are
+    left out, and bed days, delayed bed days and admissions are summed from the daily
+    table.
     """
     start, end = window
+    whole = not (start > 0.0 or end < plan.end_time)
+    days = daily if isinstance(daily, DailyArrays) else DailyArrays.from_table(daily)
     opts = plan.measure_options
+    edges = np.array([start, end])
     rows: list[tuple[str, str, float]] = []
     for s, name in enumerate(SETTINGS):
         if not plan.defined[s]:
             continue
-        d = daily[daily["setting"] == name]
-        if start > 0.0 or end < plan.end_time:
-            d = d[(d["day"] >= start) & (d["day"] < end)]
-        census = d["census"].to_numpy(dtype=float)
-        occupied = d["occupied_mean"].to_numpy(dtype=float)
-        capacity = d["capacity"].to_numpy(dtype=float)
-        demand = census + d["waiting"].to_numpy(dtype=float)
+        d = days.window(name, start, end, whole)
+        census = d["census"].astype(float)
+        occupied = d["occupied_mean"].astype(float)
+        capacity = d["capacity"].astype(float)
+        demand = census + d["waiting"].astype(float)
         if stays is None:
             bed_days = float(occupied.sum())
             delayed = float(d["ready_days"].sum())
@@ -277,22 +362,18 @@ def window_measures(
             rows.append(("bed_days", name, bed_days))
             rows.append(("delayed_bed_days", name, delayed))
         else:
-            m = stays.setting == s
-            arrive, ready, leave = stays.arrive[m], stays.ready[m], stays.leave[m]
-            inside = np.isfinite(arrive)
-            at_start = stays.at_start[m]
-            came = inside & ~at_start & (arrive >= start) & (arrive < end)
+            v = stays.view(s)
+            arrive, leave = v.arrive, v.leave
+            came = v.inside & ~v.at_start & (arrive >= start) & (arrive < end)
             ended = np.isfinite(leave) & (leave >= start) & (leave < end)
-            ended_fresh = ended & ~at_start
-            edges = np.array([start, end])
-            bed_days = float(np.diff(_integral(arrive[inside], leave[inside], edges))[0])
-            has_ready = np.isfinite(ready)
-            delayed = float(np.diff(_integral(ready[has_ready], leave[has_ready], edges))[0])
+            ended_fresh = ended & ~v.at_start
+            bed_days = float(np.diff(_integral_at(v.occupied, edges))[0])
+            delayed = float(np.diff(_integral_at(v.delayed, edges))[0])
             los = (leave - arrive)[ended_fresh]
-            waited = (arrive - stays.requested[m])[came]
+            waited = (arrive - v.requested)[came]
             rows += [
                 ("admissions", name, float(came.sum())),
-                ("admissions_from_care_homes", name, float((came & stays.from_care_home[m]).sum())),
+                ("admissions_from_care_homes", name, float((came & v.from_care_home).sum())),
                 ("bed_days", name, bed_days),
                 ("los_mean", name, float(los.mean()) if los.size else np.nan),
                 ("los_median", name, float(np.median(los)) if los.size else np.nan),
@@ -325,10 +406,9 @@ def window_measures(
         if s == ACUTE:
             rows.append(("dtoc_rate", name, delayed / bed_days if bed_days > 0 else np.nan))
         if s in (RAPID_RESPONSE, VIRTUAL_WARD) and stays is not None:
-            m = stays.setting == s
-            arrive, at_start = stays.arrive[m], stays.at_start[m]
-            came = np.isfinite(arrive) & ~at_start & (arrive >= start) & (arrive < end)
-            avoided = came & np.isfinite(stays.leave[m]) & (stays.next[m] != ACUTE)
+            v = stays.view(s)
+            came = v.inside & ~v.at_start & (v.arrive >= start) & (v.arrive < end)
+            avoided = came & np.isfinite(v.leave) & (v.next != ACUTE)
             rows.append(("avoided_admissions", name, float(avoided.sum())))
     return rows
 

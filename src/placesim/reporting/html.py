@@ -24,13 +24,20 @@ import pandas as pd
 
 from placesim.errors import PlacesimError
 from placesim.measures import (
+    MEASURES,
     OUTCOMES,
     Comparison,
+    Period,
     SimulationResult,
+    chance_of,
+    measure_unit,
+    parse_period,
+    parse_target,
     population_65_plus,
     replication_outcomes,
     t_interval,
 )
+from placesim.measures.comparison import label as measure_label
 from placesim.plan import Plan
 from placesim.reporting.outputs import write_text
 from placesim.reporting.plots import (
@@ -65,6 +72,8 @@ RESULT_SECTIONS: tuple[str, ...] = (
     "waiting",
     "los",
     "capacity-gap",
+    "months",
+    "financial-years",
     "outcomes",
     "localities",
     "partnerships",
@@ -73,8 +82,9 @@ RESULT_SECTIONS: tuple[str, ...] = (
 
 COMPARISON_SECTIONS: tuple[str, ...] = (
     "scenarios",
-    "warnings",
+    "decisions",
     "significant",
+    "warnings",
     "headline",
     "census",
     "waiting",
@@ -89,13 +99,16 @@ COMPARISON_SECTIONS: tuple[str, ...] = (
 _TITLES = {
     "scenario": "The scenario",
     "scenarios": "The scenarios",
-    "warnings": "Offered-load check",
+    "warnings": "Capacity warnings",
+    "decisions": "Decision table",
     "significant": "Significant differences",
     "headline": "Headline measures",
     "census": "Occupancy: midnight census against capacity",
     "waiting": "Waiting and delayed discharges",
     "los": "Length of stay",
     "capacity-gap": "Capacity gap",
+    "months": "By month",
+    "financial-years": "By financial year",
     "outcomes": "Joint Outcomes Framework",
     "localities": "By locality",
     "partnerships": "By partnership",
@@ -127,6 +140,21 @@ GROUP_OUTCOMES: tuple[str, ...] = (
 )
 """Outcomes shown by locality and partnership (the rest are in the whole-place table)."""
 
+CHANCE_SETTINGS: tuple[str, ...] = ("acute", "intermediate_care", "reablement", "care_home")
+"""The headline settings whose capacity gap leads the report with its tail and its chance of
+being at most zero, where their capacity is limited (the settings a comparison's decision
+table leads with)."""
+
+BREAKDOWN_MEASURES: tuple[str, ...] = (
+    "admissions",
+    "bed_days",
+    "delayed_bed_days",
+    "occupancy_rate",
+    "capacity_gap",
+)
+"""The measures of the tables by month and by financial year, for acute and each setting
+with a limited capacity."""
+
 _DPI = 100
 
 _STYLE = """
@@ -151,6 +179,10 @@ th, td { border-bottom: 1px solid #ddd; padding: 4px 7px; text-align: left; vert
 th { background: #f3f3f3; font-weight: 600; }
 td.n, th.n { text-align: right; }
 span.ci { display: block; color: #666; font-size: 11px; }
+p.window { margin: 6px 0 10px; padding: 6px 10px; border-left: 4px solid #0072b2;
+  background: #eef5fb; }
+ul.chances li { margin: 3px 0; }
+h4 { font-size: 14px; margin: 12px 0 4px; }
 td.sig { font-weight: 700; }
 figure { margin: 10px 0 22px; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
@@ -186,8 +218,13 @@ def _label(name: str) -> str:
 
 def _value(x: float, unit: str) -> str:
     if unit == "GBP":
-        return "-" if not math.isfinite(x) else f"£{x:,.0f}"
-    return format_number(x, unit)
+        if not math.isfinite(x):
+            return "-"
+        return f"-£{-x:,.0f}" if x < 0 else f"£{x:,.0f}"
+    text = format_number(x, unit)
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        return text[1:]  # -0.00: a rounding error of zero, not a negative
+    return text
 
 
 def _ci(mean: float, low: float, high: float, unit: str) -> _Html:
@@ -251,15 +288,19 @@ def _section(key: str, body: str, title: str | None = None) -> str:
     return f'<section id="{_e(key)}"><h2>{heading}</h2>{body}</section>'
 
 
-def _page(title: str, lead: str, sections: Sequence[str], keys: Sequence[str]) -> str:
+def _page(
+    title: str, lead: str, sections: Sequence[str], keys: Sequence[str], window: str = ""
+) -> str:
     from placesim.version import __version__
 
     nav = "".join(f'<a href="#{_e(k)}">{_e(_TITLES[k])}</a>' for k in keys)
+    notice = f'<p class="window" id="window">{_e(window)}</p>' if window else ""
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_STYLE}</style></head><body>"
-        f'<header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p><nav>{nav}</nav></header>'
+        f'<header><h1>{_e(title)}</h1><p class="lead">{_e(lead)}</p>{notice}<nav>{nav}</nav>'
+        "</header>"
         f"<main>{''.join(sections)}</main>"
         f"<footer>Made by placesim {_e(__version__)}. Every figure is the mean over "
         "replications with its Student-t 95% confidence interval; definitions are in "
@@ -274,6 +315,46 @@ def _page(title: str, lead: str, sections: Sequence[str], keys: Sequence[str]) -
 def _period(sc: Scenario) -> str:
     cal = sc.calendar
     return f"{cal.start_date} to {cal.end_date} ({cal.horizon_days} days)"
+
+
+def _found(results: Sequence[SimulationResult], period: str | Period | None) -> Period | None:
+    """The reported window, read against the (first) result's plan; None: the whole run."""
+    return None if period is None else parse_period(period, results[0].plan)
+
+
+def _window_words(found: Period) -> str:
+    days = (found.end - found.start).days + 1
+    named = f"{found.name}, " if found.name else ""
+    return f"{named}{found.start} to {found.end} ({days} day{'s' if days != 1 else ''})"
+
+
+def _window_notice(sc: Scenario, found: Period | None, comparison: bool = False) -> str:
+    """What the page says at its top when it reports a window of the run."""
+    if found is None:
+        return ""
+    what = (
+        "The decision table, the differences, the headline, length of stay, capacity gap, "
+        "outcomes and locality figures"
+        if comparison
+        else "The headline, length of stay, capacity gap, outcomes and locality figures"
+    )
+    whole = (
+        "the offered-load check is of the whole run."
+        if comparison
+        else "the offered-load check and the tables by month and financial year are of the "
+        "whole run."
+    )
+    return (
+        f"Reported window: {_window_words(found)}, of the run {_period(sc)}. {what}, and "
+        "the capacity warnings after the run, are of this window only. The occupancy and "
+        f"waiting charts show the whole run with the window shaded; {whole}"
+    )
+
+
+def _named_periods(sc: Scenario) -> str:
+    if not sc.periods:
+        return "none"
+    return "; ".join(f"{name}: {w.start} to {w.end}" for name, w in sc.periods.items())
 
 
 def _warmup(sc: Scenario) -> str:
@@ -430,19 +511,24 @@ def _other_inputs(sc: Scenario) -> str:
     return "".join(out)
 
 
-def _scenario_section(result: SimulationResult) -> str:
+def _scenario_section(result: SimulationResult, found: Period | None) -> str:
     sc = result.scenario
-    facts = _facts(
-        [
-            ("Name", sc.name),
-            ("Description", sc.description or "-"),
-            ("Period", _period(sc)),
-            ("Warm-up", _warmup(sc)),
-            ("Replications", f"{result.replications}"),
-            ("Seed", f"{result.seed}"),
-            ("Population", _people(sc, result.plan)),
-        ]
-    )
+    items: list[tuple[str, object]] = [
+        ("Name", sc.name),
+        ("Description", sc.description or "-"),
+        ("Period", _period(sc)),
+    ]
+    if found is not None:
+        items.append(("Reported window", _window_words(found)))
+    if sc.periods:
+        items.append(("Named periods", _named_periods(sc)))
+    items += [
+        ("Warm-up", _warmup(sc)),
+        ("Replications", f"{result.replications}"),
+        ("Seed", f"{result.seed}"),
+        ("Population", _people(sc, result.plan)),
+    ]
+    facts = _facts(items)
     body = (
         facts
         + _population_table(sc, result.plan)
@@ -453,19 +539,45 @@ def _scenario_section(result: SimulationResult) -> str:
     return _section("scenario", body)
 
 
-def _warnings_section(results: Sequence[SimulationResult]) -> str:
+def _warning_list(lines: Sequence[str]) -> str:
+    return '<ul class="warn">' + "".join(f"<li>{_e(w)}</li>" for w in lines) + "</ul>"
+
+
+def _warnings_section(results: Sequence[SimulationResult], found: Period | None) -> str:
+    several = len(results) > 1
+    h = "h4" if several else "h3"
+    window = "" if found is None else f", {found.label}"
     parts = []
     for res in results:
-        head = f"<h3>{_e(res.scenario.name)}</h3>" if len(results) > 1 else ""
-        if res.warnings:
-            items = "".join(f"<li>{_e(w)}</li>" for w in res.warnings)
-            parts.append(f'{head}<ul class="warn">{items}</ul>')
-        else:
+        head = f"<h3>{_e(res.scenario.name)}</h3>" if several else ""
+        before, after = list(res.warnings), res.capacity_warnings(found)
+        if not before and not after:
             parts.append(f"{head}<p>No service is near or over its capacity.</p>")
+            continue
+        parts.append(
+            head
+            + f"<{h}>Before the run: offered-load check</{h}>"
+            + (
+                _warning_list(before)
+                if before
+                else "<p>No service's offered load reaches its target occupancy.</p>"
+            )
+            + f"<{h}>After the run: capacity gap{_e(window)}</{h}>"
+            + (
+                _warning_list(after)
+                if after
+                else "<p>Every service's people and those waiting for it fit within its "
+                "target occupancy, and none is occupied at or above it.</p>"
+            )
+        )
     intro = (
-        '<p class="note">Before the run, arrivals a day times the mean stay (the offered '
-        "load, by Little's law) is set against each service's capacity. Delays add to it, so "
-        "this can only understate the pressure.</p>"
+        '<p class="note">One rule, checked twice: a service is short of capacity when the '
+        "people in it and the people waiting for it do not fit within its target occupancy. "
+        "Before the run, arrivals a day times the mean stay (the offered load, by Little's "
+        "law) is set against the target occupancy of each service's capacity; delays add to "
+        "it, so this can only understate the pressure. After the run, each service whose "
+        "capacity gap (the chart below) is above zero is named with the places it is short "
+        "of, and each whose mean occupancy reaches its target.</p>"
     )
     return _section("warnings", intro + "".join(parts))
 
@@ -488,16 +600,116 @@ def _summary_index(summary: pd.DataFrame) -> dict[tuple[str, str], tuple[float, 
     }
 
 
-def _headline_section(result: SimulationResult, summary: pd.DataFrame) -> str:
+def _tail(summary: pd.DataFrame) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """Median, 5th and 95th percentiles across replications of each (measure, setting)."""
+    return {
+        (str(m), str(s)): (float(median), float(p05), float(p95))
+        for m, s, median, p05, p95 in zip(
+            summary["measure"],
+            summary["setting"],
+            summary["median"],
+            summary["p05"],
+            summary["p95"],
+            strict=True,
+        )
+    }
+
+
+def _places(setting: str) -> str:
+    return "places" if setting in ("rapid_response", "reablement") else "beds"
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}" if math.isfinite(x) else "-"
+
+
+def _chances_part(
+    result: SimulationResult,
+    summary: pd.DataFrame,
+    found: Period | None,
+) -> str:
+    """The lead of the headline: each capacity-limited headline setting's chance of room,
+    and the tails of its capacity gap and occupancy across replications."""
+    index = _summary_index(summary)
+    tail = _tail(summary)
+    settings = [
+        s
+        for s in CHANCE_SETTINGS
+        if s in result.scenario.settings.defined() and ("capacity_gap", s) in index
+    ]
+    if not settings:
+        return ""
+    measures = result.replication_measures(found)
+    share = result.scenario.measures.share_of_days
+    label = None if found is None else found.label
+    lines, rows = [], []
+    for setting in settings:
+        chance = chance_of(measures, parse_target(f"capacity_gap:{setting}<=0"), period=label)
+        target = result.scenario.measures.target(setting)
+        n = chance.replications
+        lines.append(
+            f"{_label(setting)}: people fit within {target:.0%} of its {_places(setting)} on "
+            f"{share:.0%} of days in {chance.held} of {n} replication{'s' if n != 1 else ''}, "
+            f"{_pct(chance.share)} (95% CI {_pct(chance.ci_low)} to {_pct(chance.ci_high)})."
+        )
+        cells: list[object] = [_label(setting)]
+        for measure in ("capacity_gap", "occupancy_rate"):
+            mean, low, high, unit = index.get(
+                (measure, setting), (math.nan, math.nan, math.nan, "ratio")
+            )
+            median, p05, p95 = tail.get((measure, setting), (math.nan, math.nan, math.nan))
+            cells += [
+                _ci(mean, low, high, unit),
+                _value(median, unit),
+                f"{_value(p05, unit)} to {_value(p95, unit)}" if math.isfinite(p05) else "-",
+            ]
+        cells.append(
+            _Html(
+                f"{_e(_pct(chance.share))} ({chance.held} of {n})"
+                f'<span class="ci">{_e(_pct(chance.ci_low))} to {_e(_pct(chance.ci_high))}'
+                "</span>"
+            )
+        )
+        rows.append(cells)
+    head = [
+        "Service",
+        "Capacity gap: mean (95% CI)",
+        "Median",
+        "5th to 95th percentile",
+        "Occupancy rate: mean (95% CI)",
+        "Median",
+        "5th to 95th percentile",
+        "Chance of room (gap at most 0), 95% CI",
+    ]
+    note = (
+        '<p class="note">People in the service and people waiting for it, against its '
+        "capacity at its target occupancy. The mean is over replications with its 95% "
+        "confidence interval; the median and the 5th to 95th percentiles are across "
+        "replications: the spread of outcomes a planner should expect, which a mean hides "
+        "when one winter in ten gridlocks. The chance of room is the share of replications "
+        "whose capacity gap was at most zero (Wilson 95% interval): with few replications "
+        "it is wide.</p>"
+    )
+    return (
+        '<ul class="chances">'
+        + "".join(f"<li>{_e(line)}</li>" for line in lines)
+        + "</ul>"
+        + note
+        + _table(head, rows)
+    )
+
+
+def _headline_section(result: SimulationResult, summary: pd.DataFrame, found: Period | None) -> str:
     index = _summary_index(summary)
     lines = []
+    when = "over the period" if found is None else f"over {found.label}"
     if ("dtoc_rate", "acute") in index:
         mean, low, high, _ = index[("dtoc_rate", "acute")]
         delayed = index[("delayed_bed_days", "acute")]
         lines.append(
             f"Delayed discharges take {format_number(mean, 'ratio')} of acute bed days "
             f"(95% CI {format_number(low, 'ratio')} to {format_number(high, 'ratio')}): "
-            f"{format_number(delayed[0], 'bed days')} bed days over the period."
+            f"{format_number(delayed[0], 'bed days')} bed days {when}."
         )
     rows = []
     for setting in result.scenario.settings.defined():
@@ -510,26 +722,42 @@ def _headline_section(result: SimulationResult, summary: pd.DataFrame) -> str:
                 row.append("-")
         rows.append(row)
     head = ["Service", *(label for _, label in HEADLINE)]
+
+    def spread(lo: float, hi: float, unit: str) -> str:
+        return f"{_value(lo, unit)} to {_value(hi, unit)}" if math.isfinite(lo) else "-"
+
     full = _table(
-        ("Measure", "Service", "Unit", "Mean", "95% CI", "Replications"),
+        (
+            "Measure",
+            "Service",
+            "Unit",
+            "Mean",
+            "95% CI",
+            "Median",
+            "5th to 95th percentile",
+            "Replications",
+        ),
         [
             (
                 m,
                 _label(str(s)),
                 u,
                 _value(float(mean), str(u)),
-                f"{_value(float(lo), str(u))} to {_value(float(hi), str(u))}"
-                if math.isfinite(float(lo))
-                else "-",
+                spread(float(lo), float(hi), str(u)),
+                _value(float(med), str(u)),
+                spread(float(p05), float(p95), str(u)),
                 int(n),
             )
-            for m, s, u, mean, lo, hi, n in zip(
+            for m, s, u, mean, lo, hi, med, p05, p95, n in zip(
                 summary["measure"],
                 summary["setting"],
                 summary["unit"],
                 summary["mean"],
                 summary["ci_low"],
                 summary["ci_high"],
+                summary["median"],
+                summary["p05"],
+                summary["p95"],
                 summary["replications"],
                 strict=True,
             )
@@ -537,19 +765,21 @@ def _headline_section(result: SimulationResult, summary: pd.DataFrame) -> str:
         numeric_from=3,
     )
     body = (
-        "".join(f'<p class="lead">{_e(line)}</p>' for line in lines)
+        _chances_part(result, summary, found)
+        + "".join(f'<p class="lead">{_e(line)}</p>' for line in lines)
         + '<p class="note">Mean over replications, with its 95% confidence interval '
         "underneath. Capacity gap: places to add so that people in the service and people "
         f"waiting for it fit within the target occupancy on "
         f"{100 * result.scenario.measures.share_of_days:g}% of days (positive: a shortfall)."
         "</p>"
         + _table(head, rows)
-        + f"<details><summary>Every measure ({len(summary)} rows)</summary>{full}</details>"
+        + f"<details><summary>Every measure ({len(summary)} rows), with the median and "
+        f"5th to 95th percentiles across replications</summary>{full}</details>"
     )
     return _section("headline", body)
 
 
-def _census_section(results: Sequence[SimulationResult]) -> str:
+def _census_section(results: Sequence[SimulationResult], found: Period | None) -> str:
     several = len(results) > 1
     intro = (
         "<p>The number of people in each service at midnight (the NHS census), day by day. "
@@ -559,11 +789,13 @@ def _census_section(results: Sequence[SimulationResult]) -> str:
             else "The line is the median over replications; the darker band holds the "
             "middle 50% of replications, the lighter one 90%."
         )
-        + " The dashed line is the capacity in force.</p>"
+        + " The dashed line is the capacity in force."
+        + ("" if found is None else f" The grey band is the reported window, {_e(found.label)}.")
+        + "</p>"
     )
     figs = [
         _figure(
-            plot_census(list(results), setting),
+            plot_census(list(results), setting, period=found),
             f"Midnight census of {_label(setting).lower()} against capacity",
         )
         for setting in results[0].scenario.settings.defined()
@@ -580,18 +812,20 @@ def _has_waiting(result: SimulationResult, setting: str) -> bool:
     return False
 
 
-def _waiting_section(results: Sequence[SimulationResult]) -> str:
+def _waiting_section(results: Sequence[SimulationResult], found: Period | None) -> str:
     intro = (
         "<p><em>Waiting</em>: people who have asked for a place in the service and not yet "
         "got one, wherever they wait (at home, or still in an earlier service). "
         "<em>Delayed</em>: people still in the service after they were ready to leave, "
         "waiting for the next one; in acute these are the delayed discharges (medically "
-        "ready, still in a bed). Counted at each midnight.</p>"
+        "ready, still in a bed). Counted at each midnight."
+        + ("" if found is None else f" The grey band is the reported window, {_e(found.label)}.")
+        + "</p>"
     )
     figs, quiet = [], []
     for setting in results[0].scenario.settings.defined():
         if any(_has_waiting(res, setting) for res in results):
-            fig = plot_waiting(list(results), setting)
+            fig = plot_waiting(list(results), setting, period=found)
             figs.append(_figure(fig, f"People waiting for and delayed in {_label(setting)}"))
         else:
             quiet.append(_label(setting).lower())
@@ -599,9 +833,12 @@ def _waiting_section(results: Sequence[SimulationResult]) -> str:
     return _section("waiting", intro + "".join(figs) + note)
 
 
-def _los_section(results: Sequence[SimulationResult], summaries: Sequence[pd.DataFrame]) -> str:
+def _los_section(
+    results: Sequence[SimulationResult], summaries: Sequence[pd.DataFrame], found: Period | None
+) -> str:
+    window = "the period" if found is None else f"the reported window, {_e(found.label)}"
     intro = (
-        "<p>Length of stay (leave - arrival) of the stays that ended in the period, "
+        f"<p>Length of stay (leave - arrival) of the stays that ended in {window}, "
         "people already in the service at the start left out; stays per replication. "
         "Where people can be delayed, the outline is the time until they were ready to "
         "leave: the gap between the two is the delay.</p>"
@@ -609,10 +846,13 @@ def _los_section(results: Sequence[SimulationResult], summaries: Sequence[pd.Dat
     figs = []
     rows = []
     for setting in results[0].scenario.settings.defined():
-        if all(los_days(res, setting).empty for res in results):
+        if all(los_days(res, setting, found).empty for res in results):
             continue
         figs.append(
-            _figure(plot_los(list(results), setting), f"Length of stay in {_label(setting)}")
+            _figure(
+                plot_los(list(results), setting, period=found),
+                f"Length of stay in {_label(setting)}",
+            )
         )
     for res, summary in zip(results, summaries, strict=True):
         index = _summary_index(summary)
@@ -629,16 +869,19 @@ def _los_section(results: Sequence[SimulationResult], summaries: Sequence[pd.Dat
     return _section("los", intro + table + "".join(figs))
 
 
-def _gap_section(results: Sequence[SimulationResult], summaries: Sequence[pd.DataFrame]) -> str:
+def _gap_section(
+    results: Sequence[SimulationResult], summaries: Sequence[pd.DataFrame], found: Period | None
+) -> str:
     sc = results[0].scenario
+    days = "days" if found is None else f"the days of {_e(found.label)}"
     intro = (
         "<p>Places to add so that the people in a service and the people waiting for it "
         "fit within its target occupancy on "
-        f"{100 * sc.measures.share_of_days:g}% of days, with its 95% confidence interval. "
+        f"{100 * sc.measures.share_of_days:g}% of {days}, with its 95% confidence interval. "
         "Positive is a shortfall, negative is spare capacity. A service with unlimited "
-        "capacity has no gap.</p>"
+        "capacity has no gap. The capacity warnings after the run use this rule.</p>"
     )
-    fig = _figure(plot_capacity_gap(list(results)), "Capacity gap by service")
+    fig = _figure(plot_capacity_gap(list(results), period=found), "Capacity gap by service")
     rows = []
     for res, summary in zip(results, summaries, strict=True):
         index = _summary_index(summary)
@@ -656,8 +899,8 @@ def _gap_section(results: Sequence[SimulationResult], summaries: Sequence[pd.Dat
     return _section("capacity-gap", intro + fig + _table(head, rows, numeric_from=len(head) - 3))
 
 
-def _outcomes_section(result: SimulationResult) -> str:
-    table = result.outcomes()
+def _outcomes_section(result: SimulationResult, found: Period | None) -> str:
+    table = result.outcomes(period=found)
     costed = "cost_gbp_mean" in table.columns
     framework = {o.name: o for o in OUTCOMES}
     rows = []
@@ -687,14 +930,15 @@ def _outcomes_section(result: SimulationResult) -> str:
     head = ["Outcome", "Unit", "Direction", "Mean (95% CI)"] + (["Cost"] if costed else [])
     intro = (
         "<p>The measures the partners agreed that the model can produce, counted in the "
-        "period (docs/outcomes.md). Hover over a name for its definition.</p>"
+        + ("period" if found is None else f"reported window, {_e(found.label)}")
+        + " (docs/outcomes.md). Hover over a name for its definition.</p>"
     )
     return _section("outcomes", intro + _table(head, rows, numeric_from=3))
 
 
-def _group_section(result: SimulationResult, by: str) -> str:
+def _group_section(result: SimulationResult, by: str, found: Period | None) -> str:
     key = "localities" if by == "locality" else "partnerships"
-    outcomes = result.outcomes(by=by)
+    outcomes = result.outcomes(by=by, period=found)
     groups = list(dict.fromkeys(str(g) for g in outcomes[by]))
     cell = {
         (str(o), str(g)): _ci(float(m), float(lo), float(hi), str(u))
@@ -710,7 +954,7 @@ def _group_section(result: SimulationResult, by: str) -> str:
     }
     rows = [[g, *(cell.get((o, g), "-") for o in GROUP_OUTCOMES)] for g in groups]
     head = [by.capitalize(), *(_label(o) for o in GROUP_OUTCOMES)]
-    summary = result.summary(by=by)
+    summary = result.summary(by=by, period=found)
     detail_rows = []
     for (measure, setting), g in summary.groupby(["measure", "setting"], sort=False):
         values = {
@@ -721,8 +965,10 @@ def _group_section(result: SimulationResult, by: str) -> str:
         }
         detail_rows.append([_label(str(setting)), measure, *(values.get(x, "-") for x in groups)])
     detail = _table(["Service", "Measure", *groups], detail_rows, numeric_from=2)
+    window = "" if found is None else f" in the reported window, {_e(found.label)}"
     intro = (
-        f"<p>Outcomes of the people of each {by}. Counts and bed days add up to the place; "
+        f"<p>Outcomes of the people of each {by}{window}. Counts and bed days add up to the "
+        "place; "
         "occupancy, waiting and capacity gaps are about services the whole place shares, so "
         "they are not split (docs/outcomes.md).</p>"
     )
@@ -734,44 +980,115 @@ def _group_section(result: SimulationResult, by: str) -> str:
     return _section(key, body)
 
 
-def result_html(result: SimulationResult) -> str:
-    """The report of one result as a self-contained HTML page (:data:`RESULT_SECTIONS`)."""
+def _breakdown_section(result: SimulationResult, by: str) -> str:
+    """A table of `by` (``month`` or ``financial_year``): for acute and each setting with a
+    limited capacity, the measures of :data:`BREAKDOWN_MEASURES`, one column a period."""
+    key = "months" if by == "month" else "financial-years"
+    table = result.by_period(by)
+    periods = list(dict.fromkeys(str(p) for p in table["period"]))
+    cell = {
+        (str(p), str(m), str(st)): _ci(float(mean), float(lo), float(hi), str(u))
+        for p, m, st, mean, lo, hi, u in zip(
+            table["period"],
+            table["measure"],
+            table["setting"],
+            table["mean"],
+            table["ci_low"],
+            table["ci_high"],
+            table["unit"],
+            strict=True,
+        )
+    }
+    shown = {"acute"} | {str(st) for st in table.loc[table["measure"] == "capacity_gap", "setting"]}
+    rows = []
+    for setting in (s for s in SETTINGS if s in shown):
+        first = True
+        for measure in BREAKDOWN_MEASURES:
+            if measure == "delayed_bed_days" and setting not in HOLDING_SETTINGS:
+                continue  # nobody is held there waiting for a later service
+            if not any((p, measure, setting) in cell for p in periods):
+                continue
+            unit = measure_unit(measure, setting)
+            heading = {
+                "admissions": "Admissions",
+                "bed_days": unit.capitalize(),
+                "delayed_bed_days": f"Delayed {unit}",
+                "occupancy_rate": "Occupancy rate",
+                "capacity_gap": f"Capacity gap ({unit})",
+            }[measure]
+            rows.append(
+                [
+                    _label(setting) if first else "",
+                    heading,
+                    *(cell.get((p, measure, setting), "-") for p in periods),
+                ]
+            )
+            first = False
+    what = "month" if by == "month" else "NHS financial year (April to March)"
+    intro = (
+        f"<p>Each {what} of the whole run, for acute and each service with a limited "
+        "capacity: mean over replications with its 95% confidence interval underneath. "
+        "Counts are of stays that began in the period, bed days and delayed bed days the time "
+        "inside it, occupancy and the capacity gap over its days (the capacity gap at "
+        "the target occupancy on the same share of days). A period cut by the run's start or "
+        "end says so in its heading (<code>res.by_period"
+        f"(&quot;{by}&quot;)</code>).</p>"
+    )
+    heads: list[object] = ["Service", "Measure"]
+    for p in periods:
+        name, sep, rest = p.partition(" (")
+        heads.append(_Html(f'{_e(name)}<span class="ci">({_e(rest)}</span>') if sep else p)
+    return _section(key, intro + _table(heads, rows, numeric_from=2))
+
+
+def result_html(result: SimulationResult, period: str | Period | None = None) -> str:
+    """The report of one result as a self-contained HTML page (:data:`RESULT_SECTIONS`).
+
+    With `period` (``"START:END"`` or a name from the scenario's ``periods:``), the
+    headline, length of stay, capacity gap, outcomes and locality sections and the
+    capacity warnings after the run are of that window, and the page says so at its top;
+    the census and waiting charts show the whole run with the window shaded.
+    """
     result.stays_table("the HTML report")
+    found = _found([result], period)
     sc = result.scenario
     lead = (
         f"{_period(sc)}, {result.replications} replication"
         f"{'s' if result.replications != 1 else ''} on seed {result.seed}."
     )
-    summary = result.summary()
+    summary = result.summary(period=found)
     sections = [
-        _scenario_section(result),
-        _warnings_section([result]),
-        _headline_section(result, summary),
-        _census_section([result]),
-        _waiting_section([result]),
-        _los_section([result], [summary]),
-        _gap_section([result], [summary]),
-        _outcomes_section(result),
-        _group_section(result, "locality"),
-        _group_section(result, "partnership"),
+        _scenario_section(result, found),
+        _warnings_section([result], found),
+        _headline_section(result, summary, found),
+        _census_section([result], found),
+        _waiting_section([result], found),
+        _los_section([result], [summary], found),
+        _gap_section([result], [summary], found),
+        _breakdown_section(result, "month"),
+        _breakdown_section(result, "financial_year"),
+        _outcomes_section(result, found),
+        _group_section(result, "locality", found),
+        _group_section(result, "partnership", found),
     ]
-    return _page(f"placesim report: {sc.name}", lead, sections, RESULT_SECTIONS)
+    title = f"placesim report: {sc.name}" + ("" if found is None else f", {found.label}")
+    return _page(title, lead, sections, RESULT_SECTIONS, _window_notice(sc, found))
 
 
 # -------------------------------------------------------------------------- comparisons
 
 
-def _scenarios_section(cmp: Comparison) -> str:
-
+def _scenarios_section(cmp: Comparison, found: Period | None) -> str:
     results = cmp.results
     first = results[0]
-    facts = _facts(
-        [
-            ("Base", first.scenario.name),
-            ("Replications", f"{first.replications} of each, on the same seed"),
-            ("Seed", f"{first.seed}"),
-        ]
-    )
+    items: list[tuple[str, object]] = [
+        ("Base", first.scenario.name),
+        ("Replications", f"{first.replications} of each, on the same seed"),
+        ("Seed", f"{first.seed}"),
+    ]
+    if found is not None:
+        items.append(("Reported window", _window_words(found)))
+    facts = _facts(items)
     settings = [s for s in SETTINGS if any(s in r.scenario.settings.defined() for r in results)]
     rows: list[list[object]] = [
         ["Description", *(r.scenario.description or "-" for r in results)],
@@ -820,20 +1137,89 @@ def _scenarios_section(cmp: Comparison) -> str:
     return _section("scenarios", intro + facts + inputs + "".join(changes))
 
 
+def _decisions_section(cmp: Comparison, found: Period | None) -> str:
+    table = cmp.decisions()
+    base = cmp.results[0].scenario.name
+    window = "the whole run" if found is None else f"the reported window, {found.label}"
+    intro = (
+        f"<p>Each scenario against {_e(base)} over {_e(window)}: the headline measures and, "
+        "where the scenarios give unit costs, the net cost (activity plus the capacity "
+        "provided). The difference is paired replication by replication (common random "
+        "numbers), with its 95% confidence interval underneath, in bold where that excludes "
+        "zero. <em>Chance better</em> is the share of replications in which the scenario did "
+        "better than the base, with its Wilson 95% interval.</p>"
+    )
+    if table.empty:
+        return _section("decisions", intro + "<p>No headline measures in common.</p>")
+    rows = []
+    for r in table.to_dict("records"):
+        measure, setting, unit = str(r["measure"]), str(r["setting"]), str(r["unit"])
+        words = measure_label(measure, setting)
+        what = (
+            "Net cost (GBP): activity and capacity"
+            if measure == "net_cost"
+            else _label(words) + ("" if unit == "ratio" or unit in words else f" ({unit})")
+        )
+        share = float(r["chance_better"])
+        low, high = float(r["chance_ci_low"]), float(r["chance_ci_high"])
+        chance: object = (
+            _Html(f'{_e(_pct(share))}<span class="ci">{_e(_pct(low))} to {_e(_pct(high))}</span>')
+            if math.isfinite(share)
+            else "-"
+        )
+        better = str(r["better"]) if isinstance(r["better"], str) else "-"
+        rows.append(
+            [
+                str(r["scenario"]),
+                what,
+                f"{better} is better" if better != "-" else "-",
+                _value(float(r["base"]), unit),
+                _value(float(r["value"]), unit),
+                _diff_cell(
+                    float(r["diff"]), float(r["diff_ci_low"]), float(r["diff_ci_high"]), unit
+                ),
+                chance,
+            ]
+        )
+    head = [
+        "Scenario",
+        "Measure",
+        "Better",
+        f"{base} (base)",
+        "This scenario",
+        "Difference (95% CI)",
+        "Chance better (95% CI)",
+    ]
+    return _section("decisions", intro + _table(head, rows, numeric_from=3))
+
+
+def _min_differences(cmp: Comparison) -> str:
+    order = [m for m in MEASURES if m in cmp.min_difference]
+    order += sorted(m for m in cmp.min_difference if m not in MEASURES)
+    items = "; ".join(f"{m} {cmp.min_difference[m]:g}" for m in order)
+    return (
+        "<details><summary>The smallest difference of each measure worth a line (in its "
+        f"unit, over the window compared)</summary><p>{_e(items)}</p></details>"
+    )
+
+
 def _significant_section(cmp: Comparison) -> str:
     lines = cmp.significant()
     if lines:
         body = "<ul>" + "".join(f"<li>{_e(line)}</li>" for line in lines) + "</ul>"
     else:
         body = (
-            "<p>No difference from the base has a 95% confidence interval that excludes zero.</p>"
+            "<p>No difference from the base both has a 95% confidence interval that excludes "
+            "zero and reaches the smallest difference worth reporting.</p>"
         )
     intro = (
-        '<p class="note">Paired-t intervals over replications (Law, <em>Simulation Modeling '
-        "and Analysis</em>, 10.2.1). With many measures a few will pass by chance: read them "
-        "with the size of the effect.</p>"
+        '<p class="note">Each difference from the base whose paired-t 95% interval over '
+        "replications excludes zero (Law, <em>Simulation Modeling and Analysis</em>, 10.2.1) "
+        "and whose size reaches the smallest difference worth reporting for its measure: "
+        "trivia drop out. With many measures a few will pass by chance: read them with the "
+        "size of the effect.</p>"
     )
-    return _section("significant", intro + body)
+    return _section("significant", intro + body + _min_differences(cmp))
 
 
 def _difference(x: float, unit: str) -> str:
@@ -905,13 +1291,17 @@ def _comparison_headline(cmp: Comparison) -> str:
     return _section("headline", body)
 
 
-def _paired_outcomes(results: Sequence[SimulationResult], by: str | None) -> pd.DataFrame:
-    """Each scenario's outcomes and their paired differences from the first, per group."""
+def _paired_outcomes(
+    results: Sequence[SimulationResult], by: str | None, found: Period | None = None
+) -> pd.DataFrame:
+    """Each scenario's outcomes and their paired differences from the first, per group,
+    over the whole run or the window `found`."""
     keys = ["outcome"] + ([by] if by is not None else [])
     tables = []
     for res in results:
         stays = res.stays_table("the HTML report")
-        t = replication_outcomes(res.plan, stays, by, res._replication_numbers())
+        window = None if found is None else found.window(res.plan)
+        t = replication_outcomes(res.plan, stays, by, res._replication_numbers(), window)
         t = t.astype({k: str for k in keys})
         tables.append(t.set_index(["replication", *keys])["value"])
     base = tables[0]
@@ -939,8 +1329,8 @@ def _verdict(name: str, diff: float, low: float, high: float) -> str:
     return "higher" if diff > 0 else "lower"
 
 
-def _comparison_outcomes(cmp: Comparison) -> str:
-    table = _paired_outcomes(cmp.results, None)
+def _comparison_outcomes(cmp: Comparison, found: Period | None) -> str:
+    table = _paired_outcomes(cmp.results, None, found)
     names = [r.scenario.name for r in cmp.results]
     units = {o.name: o.unit for o in OUTCOMES}
     directions = {o.name: o.direction for o in OUTCOMES}
@@ -966,17 +1356,18 @@ def _comparison_outcomes(cmp: Comparison) -> str:
     head: list[str] = ["Outcome", "Unit", "Direction", names[0]]
     for name in names[1:]:
         head += [name, f"{name} - {names[0]}"]
+    window = "" if found is None else f" in the reported window, {_e(found.label)}"
     intro = (
-        "<p>The Joint Outcomes Framework of each scenario and the paired difference from "
-        "the base; bold where its 95% CI excludes zero, with whether that is better or worse "
-        "by the outcome's direction.</p>"
+        f"<p>The Joint Outcomes Framework of each scenario{window} and the paired difference "
+        "from the base; bold where its 95% CI excludes zero, with whether that is better or "
+        "worse by the outcome's direction.</p>"
     )
     return _section("outcomes", intro + _table(head, rows, numeric_from=3))
 
 
-def _comparison_groups(cmp: Comparison, by: str) -> str:
+def _comparison_groups(cmp: Comparison, by: str, found: Period | None) -> str:
     key = "localities" if by == "locality" else "partnerships"
-    table = _paired_outcomes(cmp.results, by)
+    table = _paired_outcomes(cmp.results, by, found)
     names = [r.scenario.name for r in cmp.results]
     shown = ("admissions_into_hospital", "non_elective_bed_days", "delayed_acute_bed_days")
     units = {o.name: o.unit for o in OUTCOMES}
@@ -1007,8 +1398,10 @@ def _comparison_groups(cmp: Comparison, by: str) -> str:
     head = [by.capitalize()]
     for name in names[1:]:
         head += [f"{name} - {names[0]}: {_label(o).lower()}" for o in shown]
+    window = "" if found is None else f" in the reported window, {_e(found.label)}"
     intro = (
-        f"<p>Paired differences from {_e(names[0])} for the people of each {by}; bold where "
+        f"<p>Paired differences from {_e(names[0])} for the people of each {by}{window}; bold "
+        "where "
         "the 95% CI excludes zero. A change in one locality can move another's figures, "
         "because they share the beds.</p>"
     )
@@ -1022,26 +1415,31 @@ def comparison_html(comparison: Comparison) -> str:
         r.stays_table("the HTML report")
     names = [r.scenario.name for r in results]
     first = results[0]
+    found = _found(results, comparison.period)
     lead = (
         f"{', '.join(names[1:])} against {names[0]}: {_period(first.scenario)}, "
         f"{first.replications} replications of each on seed {first.seed}."
     )
-    summaries = [r.summary() for r in results]
+    summaries = [r.summary(period=found) for r in results]
     sections = [
-        _scenarios_section(comparison),
-        _warnings_section(results),
+        _scenarios_section(comparison, found),
+        _decisions_section(comparison, found),
         _significant_section(comparison),
+        _warnings_section(results, found),
         _comparison_headline(comparison),
-        _census_section(results),
-        _waiting_section(results),
-        _los_section(results, summaries),
-        _gap_section(results, summaries),
-        _comparison_outcomes(comparison),
-        _comparison_groups(comparison, "locality"),
-        _comparison_groups(comparison, "partnership"),
+        _census_section(results, found),
+        _waiting_section(results, found),
+        _los_section(results, summaries, found),
+        _gap_section(results, summaries, found),
+        _comparison_outcomes(comparison, found),
+        _comparison_groups(comparison, "locality", found),
+        _comparison_groups(comparison, "partnership", found),
     ]
-    title = f"placesim comparison: {' vs '.join(names)}"
-    return _page(title, lead, sections, COMPARISON_SECTIONS)
+    title = f"placesim comparison: {' vs '.join(names)}" + (
+        "" if found is None else f", {found.label}"
+    )
+    notice = _window_notice(first.scenario, found, comparison=True)
+    return _page(title, lead, sections, COMPARISON_SECTIONS, notice)
 
 
 def _target(path: str | Path) -> Path:
@@ -1053,13 +1451,16 @@ def _target(path: str | Path) -> Path:
     return target
 
 
-def write_report(result: SimulationResult, path: str | Path) -> Path:
-    """Write the report of `result` to `path` (a .html file, or a folder: its report.html).
+def write_report(
+    result: SimulationResult, path: str | Path, period: str | Period | None = None
+) -> Path:
+    """Write the report of `result` to `path` (a .html file, or a folder: its report.html),
+    of the window `period` when given (:func:`result_html`).
 
     Written atomically: a reader never sees half a report. Returns the file written.
     """
     target = _target(path)
-    return write_text(target, result_html(result))
+    return write_text(target, result_html(result, period))
 
 
 def write_comparison_report(comparison: Comparison, path: str | Path) -> Path:

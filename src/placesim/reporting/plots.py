@@ -9,6 +9,11 @@ figure returned as the last expression shows as usual.
 
 The series behind each plot are plain tables (:func:`census_bands`, :func:`daily_delayed`,
 :func:`los_days`), so the numbers can be checked or drawn another way.
+
+Each plot takes ``period=`` (``"START:END"`` or a name from the scenario's ``periods:``,
+as :meth:`placesim.SimulationResult.summary`): the census and waiting charts still draw
+the whole run, with the window shaded; the length-of-stay histogram and the capacity gap
+are of the window only, so they agree with ``summary(period=...)``.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from placesim.errors import PlacesimError
+from placesim.measures.periods import Period, parse_period
 from placesim.scenario import SETTINGS
 
 if TYPE_CHECKING:
@@ -63,6 +69,7 @@ PALETTE: tuple[str, ...] = (
 _SHORTFALL = "#D55E00"
 _SPARE = "#0072B2"
 _CAPACITY = "#222222"
+_WINDOW = "#7a7a7a"
 
 _MISSING = "plots need matplotlib, which is not installed: pip install 'placesim[plot]'"
 
@@ -244,11 +251,15 @@ def daily_delayed(result: SimulationResult, setting: str = "acute") -> pd.DataFr
     return pd.concat(frames, ignore_index=True)
 
 
-def los_days(result: SimulationResult, setting: str) -> pd.DataFrame:
+def los_days(
+    result: SimulationResult, setting: str, period: str | Period | None = None
+) -> pd.DataFrame:
     """Lengths of stay of the stays in `setting` that ended in the reporting window.
 
     The stays of the ``los_*`` measures: leave in ``[0, horizon)``, people already in the
-    setting at the start left out (their start is unknown).
+    setting at the start left out (their start is unknown). With `period` (as
+    :meth:`placesim.SimulationResult.summary`), the stays that ended in that window: those
+    of ``summary(period=...)``'s ``los_*``.
 
     Returns
     -------
@@ -257,11 +268,16 @@ def los_days(result: SimulationResult, setting: str) -> pd.DataFrame:
         acute, the time until medically ready), delayed (leave - ready), one row per stay.
     """
     _check_setting(result, setting)
-    horizon = float(result.scenario.calendar.horizon_days)
+    found = _found(result, period)
+    start, end = (
+        (0.0, float(result.scenario.calendar.horizon_days))
+        if found is None
+        else found.window(result.plan)
+    )
     s = result.stays_table("los_days()")
     s = s[s["setting"] == setting]
     leave = s["leave"].to_numpy(dtype=float)
-    ended = np.isfinite(leave) & (leave >= 0.0) & (leave < horizon)
+    ended = np.isfinite(leave) & (leave >= start) & (leave < end)
     ended &= ~s["at_start"].to_numpy(dtype=bool)
     s = s[ended]
     arrive = s["arrive"].to_numpy(dtype=float)
@@ -274,6 +290,33 @@ def los_days(result: SimulationResult, setting: str) -> pd.DataFrame:
             "delayed": s["leave"].to_numpy(dtype=float) - ready,
         }
     )
+
+
+def _found(result: SimulationResult, period: str | Period | None) -> Period | None:
+    return None if period is None else parse_period(period, result.plan)
+
+
+def _shade(ax: Axes, result: SimulationResult, period: str | Period | None) -> None:
+    """Shade `period` (both its days included) on a chart of the whole run."""
+    found = _found(result, period)
+    if found is None:
+        return
+    start = np.datetime64(found.start, "D")
+    end = np.datetime64(found.end, "D") + np.timedelta64(1, "D")
+    ax.axvspan(
+        start,  # type: ignore[arg-type]  # a date on the date axis
+        end,  # type: ignore[arg-type]
+        color=_WINDOW,
+        alpha=0.13,
+        lw=0,
+        label=f"reported window: {found.label}",
+        zorder=0,
+    )
+
+
+def _in_window(what: str, result: SimulationResult, period: str | Period | None) -> str:
+    found = _found(result, period)
+    return what if found is None else f"{what}, {found.label}"
 
 
 def _replications(result: SimulationResult) -> int:
@@ -293,6 +336,7 @@ def plot_census(
     setting: str = "acute",
     *,
     ax: Axes | None = None,
+    period: str | Period | None = None,
 ) -> Figure:
     """Fan chart of the daily midnight census across replications, against capacity.
 
@@ -309,6 +353,8 @@ def plot_census(
         The setting to draw.
     ax
         Axes to draw into (default: a new figure).
+    period
+        A window to shade (``"START:END"`` or a named period); the chart is of the whole run.
 
     Returns
     -------
@@ -316,6 +362,7 @@ def plot_census(
     """
     runs = _as_list(results)
     fig, ax = _figure(ax)
+    _shade(ax, runs[0], period)
     capacities: list[tuple[str, npt.NDArray[np.float64]]] = []
     shown: list[float] = []
     dates = []
@@ -382,6 +429,7 @@ def plot_waiting(
     setting: str = "acute",
     *,
     ax: Axes | None = None,
+    period: str | Period | None = None,
 ) -> Figure:
     """People waiting for a setting, and people delayed in it, at each midnight.
 
@@ -390,7 +438,8 @@ def plot_waiting(
     *Delayed* (:func:`daily_delayed`) is drawn for the settings that hold people while they
     wait for the next one (:data:`HOLDING_SETTINGS`); for acute it is the delayed
     discharges. For one result each series is its median over replications with a 90%
-    band; for several, each scenario's medians (waiting solid, delayed dashed).
+    band; for several, each scenario's medians (waiting solid, delayed dashed). `period`
+    is shaded on the whole run, as in :func:`plot_census`.
 
     Returns
     -------
@@ -398,6 +447,7 @@ def plot_waiting(
     """
     runs = _as_list(results)
     fig, ax = _figure(ax)
+    _shade(ax, runs[0], period)
     for i, res in enumerate(runs):
         _check_setting(res, setting)
         x = _dates(res)
@@ -445,6 +495,7 @@ def plot_los(
     *,
     ax: Axes | None = None,
     bins: int = 50,
+    period: str | Period | None = None,
 ) -> Figure:
     """Distribution of length of stay (leave - arrive) of stays ended in the window.
 
@@ -458,6 +509,8 @@ def plot_los(
     ----------
     bins
         Number of bins between 0 and the 99th percentile.
+    period
+        Draw the stays that ended in this window only (:func:`los_days`).
 
     Returns
     -------
@@ -465,7 +518,8 @@ def plot_los(
     """
     runs = _as_list(results)
     fig, ax = _figure(ax)
-    tables = [los_days(res, setting) for res in runs]
+    tables = [los_days(res, setting, period) for res in runs]
+    what = _in_window(f"{_label(setting).capitalize()}: length of stay", runs[0], period)
     pooled = np.concatenate([t["los"].to_numpy(dtype=float) for t in tables])
     if pooled.size == 0:
         ax.text(
@@ -476,9 +530,7 @@ def plot_los(
             va="center",
             transform=ax.transAxes,
         )
-        ax.set_title(
-            _title(runs, f"{_label(setting).capitalize()}: length of stay"), loc="left", fontsize=11
-        )
+        ax.set_title(_title(runs, what), loc="left", fontsize=11)
         return fig
     top = float(np.quantile(pooled, 0.99))
     top = top if top > 0 else float(pooled.max()) or 1.0
@@ -530,7 +582,7 @@ def plot_los(
                 ls="--",
                 label=f"{name}: mean {los.mean():.1f} days",
             )
-    title = _title(runs, f"{_label(setting).capitalize()}: length of stay")
+    title = _title(runs, what)
     if beyond:
         title += f"\n{beyond:,} of {pooled.size:,} stays, over {top:.0f} days, are not drawn"
     ax.set_title(title, loc="left", fontsize=11)
@@ -546,6 +598,7 @@ def plot_capacity_gap(
     results: SimulationResult | Sequence[SimulationResult],
     *,
     ax: Axes | None = None,
+    period: str | Period | None = None,
 ) -> Figure:
     """The capacity gap of each setting, with its 95% confidence interval.
 
@@ -553,7 +606,8 @@ def plot_capacity_gap(
     setting plus people waiting for it fit within the target occupancy on the chosen
     share of days. Positive (above the line) is a shortfall, negative is spare capacity.
     Settings with unlimited capacity have no gap and are left out. For several results,
-    one bar per scenario in each setting.
+    one bar per scenario in each setting. With `period`, the gap over that window
+    (``summary(period=...)``).
 
     Returns
     -------
@@ -561,9 +615,10 @@ def plot_capacity_gap(
     """
     runs = _as_list(results)
     fig, ax = _figure(ax)
+    found = _found(runs[0], period)
     tables = []
     for res in runs:
-        s = res.summary()
+        s = res.summary(period=found)
         tables.append(s[s["measure"] == "capacity_gap"].set_index("setting"))
     finite = set()
     for t in tables:
@@ -597,7 +652,8 @@ def plot_capacity_gap(
     ax.axhline(0.0, color=_CAPACITY, lw=0.8)
     ax.set_xticks(x, [_label(s) for s in settings])
     ax.set_ylabel("places (positive: shortfall)")
-    ax.set_title(_title(runs, "Capacity gap with 95% confidence interval"), loc="left", fontsize=11)
+    what = _in_window("Capacity gap with 95% confidence interval", runs[0], found)
+    ax.set_title(_title(runs, what), loc="left", fontsize=11)
     _style(ax)
     ax.grid(False, axis="x")
     if len(runs) > 1:
@@ -614,18 +670,37 @@ class ResultPlots:
     def __init__(self, result: SimulationResult) -> None:
         self._result = result
 
-    def census(self, setting: str = "acute", *, ax: Axes | None = None) -> Figure:
+    def census(
+        self,
+        setting: str = "acute",
+        *,
+        ax: Axes | None = None,
+        period: str | Period | None = None,
+    ) -> Figure:
         """Fan chart of the daily midnight census against capacity (:func:`plot_census`)."""
-        return plot_census(self._result, setting, ax=ax)
+        return plot_census(self._result, setting, ax=ax, period=period)
 
-    def waiting(self, setting: str = "acute", *, ax: Axes | None = None) -> Figure:
+    def waiting(
+        self,
+        setting: str = "acute",
+        *,
+        ax: Axes | None = None,
+        period: str | Period | None = None,
+    ) -> Figure:
         """People waiting for, and delayed in, a setting each day (:func:`plot_waiting`)."""
-        return plot_waiting(self._result, setting, ax=ax)
+        return plot_waiting(self._result, setting, ax=ax, period=period)
 
-    def los(self, setting: str = "acute", *, ax: Axes | None = None, bins: int = 50) -> Figure:
+    def los(
+        self,
+        setting: str = "acute",
+        *,
+        ax: Axes | None = None,
+        bins: int = 50,
+        period: str | Period | None = None,
+    ) -> Figure:
         """Length-of-stay distribution of stays ended in the window (:func:`plot_los`)."""
-        return plot_los(self._result, setting, ax=ax, bins=bins)
+        return plot_los(self._result, setting, ax=ax, bins=bins, period=period)
 
-    def capacity_gap(self, *, ax: Axes | None = None) -> Figure:
+    def capacity_gap(self, *, ax: Axes | None = None, period: str | Period | None = None) -> Figure:
         """Capacity gap by setting with 95% CIs (:func:`plot_capacity_gap`)."""
-        return plot_capacity_gap(self._result, ax=ax)
+        return plot_capacity_gap(self._result, ax=ax, period=period)
