@@ -18,7 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from placesim.errors import PlacesimError, ScenarioError
+from placesim.errors import PlacesimError, PlacesimWarning, ScenarioError
 from placesim.version import __version__
 
 if TYPE_CHECKING:
@@ -126,6 +126,7 @@ __all__ = [
     "IntegratedLocality",
     "LocalityRollout",
     "PlacesimError",
+    "PlacesimWarning",
     "Plan",
     "Scenario",
     "ScenarioError",

@@ -7,6 +7,7 @@ with code 2, without a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -376,14 +377,12 @@ def _warn(lines: Iterable[str]) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from placesim.experiments import simulate
     from placesim.measures import load_warnings, parse_period, parse_target
     from placesim.plan import compile_plan
-    from placesim.reporting import format_summary, write_results
-    from placesim.scenario import load_scenario, scenario_warnings
+    from placesim.reporting.folders import claim_folder
+    from placesim.scenario import load_scenario
 
-    scenario = load_scenario(args.file)
-    _warn(scenario_warnings(scenario))
+    scenario = load_scenario(args.file)  # simulate warns of levers outside the run
     plan = compile_plan(scenario)
     if args.period is not None:
         parse_period(args.period, plan)  # a bad period fails before the run
@@ -395,6 +394,16 @@ def _run(args: argparse.Namespace) -> int:
 
         require_matplotlib()
     _warn(load_warnings(plan))
+    out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
+    with claim_folder(out):  # a second run into the folder is refused now, not after running
+        return _run_into(args, scenario, targets, out)
+
+
+def _run_into(args: argparse.Namespace, scenario: Any, targets: list[Any], out: Path) -> int:
+    """The rest of `placesim run`, with its output folder held."""
+    from placesim.experiments import simulate
+    from placesim.reporting import format_summary, write_results
+
     result = simulate(
         scenario,
         replications=args.replications,
@@ -406,7 +415,6 @@ def _run(args: argparse.Namespace) -> int:
         check_memory=not args.no_memory_check,
         **_backend(args),
     )
-    out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
     extra_files = {}
     if args.report:
         from placesim.reporting.html import result_html
@@ -415,7 +423,12 @@ def _run(args: argparse.Namespace) -> int:
     for breakdown in args.by:
         extra_files[f"by_{breakdown}.csv"] = result.by_period(breakdown).to_csv(index=False)
     written = write_results(
-        result, out, fmt=args.format, scenario_path=args.file, extra_files=extra_files
+        result,
+        out,
+        fmt=args.format,
+        scenario_path=args.file,
+        extra_files=extra_files,
+        period=args.period,
     )
     if not args.quiet:
         print(format_summary(result, period=args.period, targets=targets))
@@ -443,13 +456,11 @@ def _compare(args: argparse.Namespace) -> int:
     from placesim.plan import compile_plan
     from placesim.reporting import format_decisions
     from placesim.reporting.outputs import write_comparison
-    from placesim.scenario import load_scenario, scenario_warnings
+    from placesim.scenario import load_scenario
 
     if len(args.files) < 2:
         raise PlacesimError(f"files: {len(args.files)} given: compare needs at least two")
-    scenarios = [load_scenario(path) for path in args.files]
-    for scenario in scenarios:
-        _warn(f"{scenario.name}: {line}" for line in scenario_warnings(scenario))
+    scenarios = [load_scenario(path) for path in args.files]  # simulate warns of levers
     targets = [parse_target(text) for text in args.target]
     if args.period is not None:
         parse_period(args.period, compile_plan(scenarios[0]))
@@ -498,6 +509,15 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recorded_period(folder: Path) -> str | None:
+    """The window a run folder was reported on (run.json's ``period``), or None."""
+    try:
+        recorded = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("period")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(recorded["label"]) if isinstance(recorded, dict) and "label" in recorded else None
+
+
 def _min_differences(items: Sequence[str]) -> dict[str, float]:
     """--min-difference MEASURE=VALUE items as a mapping, each checked."""
     from placesim.measures import MEASURES
@@ -532,7 +552,8 @@ def _report(args: argparse.Namespace) -> int:
             )
         print(f"wrote {write_comparison_report(found, target)}")
     else:
-        print(f"wrote {write_report(found, target, period=args.period)}")
+        period = args.period if args.period is not None else _recorded_period(args.out_dir)
+        print(f"wrote {write_report(found, target, period=period)}")
     return 0
 
 
@@ -682,8 +703,9 @@ def _size(args: argparse.Namespace) -> int:
     )
     goal = result.target
     unit = str(result.tried["unit"].iloc[0])
+    window = f" over {result.period}" if result.period else ""
     print(
-        f"{result.setting}: each capacity tried against {goal} ({result.replications} "
+        f"{result.setting}: each capacity tried against {goal}{window} ({result.replications} "
         f"replications each; upper: the one-sided {result.confidence:.0%} confidence bound of "
         "the mean)"
     )
@@ -829,9 +851,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "per-stay table (--no-stays), or use a machine with more memory",
             file=sys.stderr,
         )
+    except BrokenPipeError:
+        # The reader of the output went away (| head): what was asked is done, say no more.
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - so the exit flush is quiet
+        return 0
     except OSError as exc:
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"error: cannot complete:{where}: {exc.strerror or exc}", file=sys.stderr)
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: cannot complete: {exc.strerror or exc}{where}", file=sys.stderr)
     return EXIT_USAGE
 
 

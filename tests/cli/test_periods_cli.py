@@ -125,5 +125,41 @@ def test_reports_of_a_period_from_run_and_from_a_folder(
         main(["report", str(out), "--out", str(tmp_path / "again.html"), "--period", PERIOD]) == 0
     )
     assert (tmp_path / "again.html").read_text() == page
+    # Without --period, the report rebuilds the window the run recorded in run.json.
+    assert main(["report", str(out), "--out", str(tmp_path / "third.html")]) == 0
+    assert (tmp_path / "third.html").read_text() == page
     assert main(["report", str(out), "--period", "2030-01-01:2030-01-02"]) == 2
     assert "inside the run's reporting window" in capsys.readouterr().err
+
+
+def test_a_period_run_records_its_window_on_disk(small: dict[str, Any], tmp_path: Path) -> None:
+    import json
+
+    path = write_yaml(tmp_path / "s.yaml", small)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "-n", "2", "-q", "--out", str(out), "--period", PERIOD]) == 0
+    meta = json.loads((out / "run.json").read_text())
+    assert meta["period"] == {"label": PERIOD, "start": "2025-06-01", "end": "2025-07-15"}
+    written = pd.read_csv(out / "summary.csv")
+    res = placesim.read_results(out)
+    expected = res.summary(period=PERIOD)
+    assert written["mean"].to_numpy() == pytest.approx(expected["mean"].to_numpy(), nan_ok=True)
+
+
+def test_python_runs_and_reports_warn_of_a_lever_outside_the_run(
+    small: dict[str, Any],
+) -> None:
+    import warnings
+
+    from placesim.reporting.html import result_html
+
+    small["interventions"] = [
+        {"type": "capacity_change", "setting": "acute", "change": 5, "start": "2027-12-01"}
+    ]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = placesim.simulate(placesim.parse_scenario(small), replications=1)
+    said = [str(w.message) for w in caught if isinstance(w.message, placesim.PlacesimWarning)]
+    assert said and said[0].startswith("small: interventions[0] (capacity_change): 2027-12-01")
+    page = result_html(res)
+    assert "Levers dated outside the run" in page and "wholly outside" in page

@@ -39,6 +39,10 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
+def _snapshot_files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
 def _error_line(err: str) -> str:
     """The one error line of a command's stderr (warnings may come before it)."""
     lines = [line for line in err.splitlines() if not line.startswith("warning: ")]
@@ -166,8 +170,25 @@ def test_a_folder_with_other_files_is_not_replaced(
     (out / "my notes.txt").write_text("keep me")
     assert main(["run", str(scenario), "-n", "1", "-q", "--out", str(out)]) == 2
     err = _error_line(capsys.readouterr().err)
-    assert "holds files that are not a placesim run (my notes.txt)" in err
+    assert "holds files that are not placesim's (my notes.txt)" in err
     assert _snapshot(out) == {"my notes.txt": b"keep me"}
+
+
+def test_notes_beside_an_earlier_run_are_not_swept_away(
+    tmp_path: Path, small: dict[str, Any], capsys: Any
+) -> None:
+    scenario = _scenario(tmp_path, small, days=30)
+    out = tmp_path / "out"
+    before = _good_run(scenario, out)
+    (out / "my notes.txt").write_text("keep me")
+    (out / "charts").mkdir()
+    assert main(["run", str(scenario), "-n", "1", "-q", "--out", str(out)]) == 2
+    assert "holds files that are not placesim's (charts, my notes.txt)" in _error_line(
+        capsys.readouterr().err
+    )
+    after = _snapshot_files(out)
+    assert after.pop("my notes.txt") == b"keep me" and (out / "charts").is_dir()
+    assert after == before
 
 
 def _in_private_mount(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
@@ -231,3 +252,22 @@ def test_a_read_only_file_system_is_one_line(tmp_path: Path, small: dict[str, An
     err = _error_line((tmp_path / "err.txt").read_text())
     assert "Read-only file system" in err, err
     assert "choose a folder you can write to with --out" in err
+
+
+def test_a_second_run_is_refused_before_it_runs(
+    tmp_path: Path, small: dict[str, Any], capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder is held from the start of a run, so a second run does not simulate first."""
+    import placesim.experiments
+    from placesim.reporting.folders import claim_folder
+
+    def must_not_run(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the second run simulated before it was refused")
+
+    monkeypatch.setattr(placesim.experiments, "simulate", must_not_run)
+    scenario = _scenario(tmp_path, small, days=30)
+    out = tmp_path / "out"
+    with claim_folder(out):
+        assert main(["run", str(scenario), "-n", "1", "-q", "--out", str(out)]) == 2
+    assert "is being written by another placesim run" in _error_line(capsys.readouterr().err)
+    assert not out.exists()

@@ -67,10 +67,11 @@ def compare(
         )
         for sc in scenarios
     ]
-    label = None if period is None else parse_period(period, results[0].plan).label
+    # A named period is the base scenario's: the others are read over the same dates.
+    found = None if period is None else parse_period(period, results[0].plan)
     return Comparison(
         results=results,
-        table=paired_table(results, period),
-        period=label,
+        table=paired_table(results, found),
+        period=None if found is None else found.label,
         min_difference={**MIN_DIFFERENCE, **(min_difference or {})},
     )

@@ -8,6 +8,7 @@ import math
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -19,7 +20,7 @@ import pandas as pd
 
 from placesim.demand import generate_episodes
 from placesim.engine import check_engine, run_engine
-from placesim.errors import PlacesimError
+from placesim.errors import PlacesimError, PlacesimWarning
 from placesim.experiments.progress import Progress
 from placesim.experiments.resources import require_memory
 from placesim.measures import (
@@ -31,7 +32,7 @@ from placesim.measures import (
     summarise,
 )
 from placesim.plan import Plan, compile_plan
-from placesim.scenario import MAX_REPLICATIONS, Scenario
+from placesim.scenario import MAX_REPLICATIONS, Scenario, scenario_warnings
 
 __all__ = ["HEADLINE_MEASURES", "Replication", "imprecise_measures", "run_replication", "simulate"]
 
@@ -214,6 +215,8 @@ def simulate(
         n = max(min(n, max_replications), 3)
     start = time.perf_counter()
     plan = compile_plan(scenario)
+    for line in scenario_warnings(scenario):
+        warnings.warn(PlacesimWarning(f"{scenario.name}: {line}"), stacklevel=2)
     if check_memory and client is None:
         require_memory(plan, max_replications if precision is not None else n, keep_stays, workers)
     parts: list[Replication] = []

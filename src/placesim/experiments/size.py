@@ -10,6 +10,7 @@ own capacity.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,7 @@ class SizingResult:
     scenario: str = ""
     seed: int | None = None
     capacity_unit: str = "beds"
+    period: str | None = None
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """Write ``size.csv`` (:attr:`tried`) and ``size.json`` (the answer) to `out_dir`.
@@ -128,24 +130,27 @@ class SizingResult:
             "confidence": self.confidence,
             "capacity": self.capacity,
             "capacity_unit": self.capacity_unit,
+            "period": self.period,
             "answer": self.describe(),
         }
         return write_experiment(self.tried, out_dir, "size", about)
 
     def describe(self) -> str:
         """The answer in words, with the measure's interval at that capacity."""
+        target = f"{self.target} over {self.period}" if self.period else str(self.target)
         if self.capacity is None:
             top = int(self.tried["capacity"].max())
-            return f"no capacity of {self.setting} up to {top} meets {self.target}"
+            return f"no capacity of {self.setting} up to {top} meets {target}"
         row = self.tried.set_index("capacity").loc[self.capacity]
         below = self.tried[self.tried["capacity"] == self.capacity - 1]
+        unit = self.capacity_unit
         text = (
-            f"{self.setting}: {self.capacity} places meet {self.target} with "
+            f"{self.setting}: {self.capacity} {unit} meet {target} with "
             f"{self.confidence:.0%} confidence (mean {row['mean']:.3g}, upper bound "
             f"{row['upper']:.3g}; {self.replications} replications)"
         )
         if not below.empty:
-            text += f"; {self.capacity - 1} places give mean {float(below['mean'].iloc[0]):.3g}"
+            text += f"; {self.capacity - 1} {unit} give mean {float(below['mean'].iloc[0]):.3g}"
         return text
 
 
@@ -216,8 +221,8 @@ def size(
             f"setting: {setting!r} has unlimited capacity; give it a number to size"
         )
     goal = sizing_target(target, setting)
-    if period is not None:
-        parse_period(period, compile_plan(scenario))  # a bad period fails before any run
+    # A bad period fails before any run.
+    label = None if period is None else parse_period(period, compile_plan(scenario)).label
     if goal.setting not in defined:
         raise PlacesimError(f"target: setting {goal.setting!r} is not defined")
     n = scenario.calendar.replications if replications is None else replications
@@ -255,7 +260,8 @@ def size(
     while not evaluate(high):
         low = high
         if high >= ceiling:
-            return _result(scenario, setting, goal, confidence, n, root, None, rows, units)
+            found = _result(scenario, setting, goal, confidence, n, root, None, rows, units)
+            return dataclasses.replace(found, period=label)
         high = min(ceiling, high * 2)
     # Bisection on the smallest capacity that meets the target, between low (fails or -1)
     # and high (meets).
@@ -273,7 +279,8 @@ def size(
             low = mid
     if high > 0:
         evaluate(high - 1)
-    return _result(scenario, setting, goal, confidence, n, root, high, rows, units)
+    found = _result(scenario, setting, goal, confidence, n, root, high, rows, units)
+    return dataclasses.replace(found, period=label)
 
 
 def _units(result: SimulationResult) -> dict[tuple[str, str], str]:

@@ -291,10 +291,14 @@ def decision_table(comparison: Comparison, confidence: float = 0.95) -> pd.DataF
     Columns scenario, measure, setting, unit, base, value, diff, diff_ci_low, diff_ci_high,
     better, chance_better, chance_ci_low, chance_ci_high. The chance of improvement is the
     share of replications (paired, common random numbers) in which the scenario did better
-    than the base, with a Wilson interval; for the net cost, better is cheaper.
+    than the base, with a Wilson interval; for the net cost, better is cheaper, and its
+    ``setting`` says what it prices: "activity and capacity" when both scenarios give
+    ``costs.capacity_place_day``, otherwise "activity only (capacity not priced)".
     """
     table = comparison.table
     base_name = comparison.results[0].scenario.name
+    base_plan = comparison.results[0].plan
+    found = None if comparison.period is None else parse_period(comparison.period, base_plan)
     rows = []
     headline = [(m, s) for m, s in HEADLINE if s in SETTINGS]
     for result in comparison.results[1:]:
@@ -331,8 +335,15 @@ def decision_table(comparison: Comparison, confidence: float = 0.95) -> pd.DataF
                     high,
                 )
             )
-        cost_base = net_costs(comparison.results[0], comparison.period)
-        cost = net_costs(result, comparison.period)
+        cost_base = net_costs(comparison.results[0], found)
+        cost = net_costs(result, found)
+        priced = bool(
+            base_plan.costs is not None
+            and base_plan.costs.capacity_place_day
+            and result.plan.costs is not None
+            and result.plan.costs.capacity_place_day
+        )
+        what = "activity and capacity" if priced else "activity only (capacity not priced)"
         if len(cost) and len(cost_base):
             paired = (cost - cost_base).dropna().to_numpy(dtype=float)
             d, d_low, d_high, n = t_interval(paired, confidence)
@@ -342,7 +353,7 @@ def decision_table(comparison: Comparison, confidence: float = 0.95) -> pd.DataF
                 (
                     result.scenario.name,
                     "net_cost",
-                    "place",
+                    what,
                     "GBP",
                     float(cost_base.mean()),
                     float(cost.mean()),

@@ -185,7 +185,8 @@ class SimulationResult:
                     f"{where}: short of {gap:,.0f} {places} to keep the people in it and those "
                     f"waiting for it within its {target:.0%} target occupancy on "
                     f"{options.share_of_days:.0%} of days ({rate:.1%} occupied on average; "
-                    f"capacity gap, mean of {self.replications} replications)"
+                    f"capacity gap, mean of {self.replications} "
+                    f"replication{'s' if self.replications != 1 else ''})"
                 )
             elif rate >= target:
                 lines.append(

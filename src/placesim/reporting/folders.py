@@ -11,8 +11,9 @@ What an output folder promises (docs/reports.md, "What an output folder promises
   run never leaves the folder locked.
 - Nothing temporary outlives the command: the staging folder is removed on any error or
   Ctrl-C, and one left by a killed run is removed by the next run into the same folder.
-- Only a folder that holds a placesim run (its ``run.json``) or nothing but placesim's own
-  files is replaced; a folder with other files in it is refused rather than swept away.
+- Only a folder that holds nothing but placesim's own files (a run's tables, run.json,
+  scenario.json, its report and workbooks) is replaced; a folder with anything else in it,
+  even beside an earlier run, is refused rather than swept away.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import IO, Any
 
 from placesim.errors import PlacesimError
 
-__all__ = ["OWN_FILES", "os_error_message", "replace_folder"]
+__all__ = ["OWN_FILES", "claim_folder", "os_error_message", "replace_folder"]
 
 OWN_FILES = frozenset(
     {
@@ -158,8 +159,6 @@ def _check_replaceable(out: Path) -> None:
         return
     if not out.is_dir():
         raise PlacesimError(f"out: {out} is a file, not a folder: choose a folder with --out")
-    if (out / "run.json").is_file():
-        return
     others = sorted(
         p.name
         for p in out.iterdir()
@@ -168,8 +167,8 @@ def _check_replaceable(out: Path) -> None:
     if others:
         shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         raise PlacesimError(
-            f"out: {out} holds files that are not a placesim run ({shown}); a run replaces "
-            "its whole folder, so choose a new or empty folder with --out"
+            f"out: {out} holds files that are not placesim's ({shown}); a run replaces its "
+            "whole folder, so move them out, or choose a new or empty folder with --out"
         )
 
 
@@ -190,6 +189,37 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+_CLAIMED: set[Path] = set()
+"""Output folders this process holds for a whole command (:func:`claim_folder`)."""
+
+
+@contextmanager
+def claim_folder(out: Path) -> Iterator[None]:
+    """Hold output folder `out` for a whole command, from before its run to its writing, so
+    a second command into the same folder is refused at once rather than after running;
+    :func:`replace_folder` inside it writes without taking the lock again."""
+    out = Path(os.path.abspath(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlacesimError(os_error_message(exc, out.parent, "create")) from None
+    with _locked(out):
+        _CLAIMED.add(out)
+        try:
+            yield
+        finally:
+            _CLAIMED.discard(out)
+
+
+@contextmanager
+def _held(out: Path) -> Iterator[None]:
+    if out in _CLAIMED:
+        yield
+    else:
+        with _locked(out):
+            yield
+
+
 def replace_folder(out: Path, write: Callable[[Path], list[Path]]) -> list[Path]:
     """Write a run with `write(staging_folder)` and swap it in for `out` when it is complete.
 
@@ -202,7 +232,7 @@ def replace_folder(out: Path, write: Callable[[Path], list[Path]]) -> list[Path]
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PlacesimError(os_error_message(exc, out.parent, "create")) from None
-    with _locked(out):
+    with _held(out):
         try:
             _recover(out)
         except OSError as exc:

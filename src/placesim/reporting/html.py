@@ -50,7 +50,13 @@ from placesim.reporting.plots import (
     plot_waiting,
 )
 from placesim.reporting.summary import format_number
-from placesim.scenario import SETTINGS, LocalityRollout, Scenario, diff_scenarios
+from placesim.scenario import (
+    SETTINGS,
+    LocalityRollout,
+    Scenario,
+    diff_scenarios,
+    scenario_warnings,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -550,6 +556,9 @@ def _warnings_section(results: Sequence[SimulationResult], found: Period | None)
     parts = []
     for res in results:
         head = f"<h3>{_e(res.scenario.name)}</h3>" if several else ""
+        dated = scenario_warnings(res.scenario)
+        if dated:
+            head += f"<{h}>Levers dated outside the run</{h}>" + _warning_list(dated)
         before, after = list(res.warnings), res.capacity_warnings(found)
         if not before and not after:
             parts.append(f"{head}<p>No service is near or over its capacity.</p>")
@@ -1156,7 +1165,7 @@ def _decisions_section(cmp: Comparison, found: Period | None) -> str:
         measure, setting, unit = str(r["measure"]), str(r["setting"]), str(r["unit"])
         words = measure_label(measure, setting)
         what = (
-            "Net cost (GBP): activity and capacity"
+            f"Net cost (GBP): {setting}"
             if measure == "net_cost"
             else _label(words) + ("" if unit == "ratio" or unit in words else f" ({unit})")
         )

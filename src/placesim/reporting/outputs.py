@@ -29,10 +29,17 @@ from typing import Any
 import pandas as pd
 
 from placesim.errors import PlacesimError, ScenarioError
-from placesim.measures import Comparison, SimulationResult
+from placesim.measures import Comparison, Period, SimulationResult, parse_period
 from placesim.plan.pathways import DESTINATIONS, SOURCES
 from placesim.reporting.folders import os_error_message, replace_folder
-from placesim.scenario import RESIDENCES, SETTINGS, Scenario, load_scenario, parse_scenario
+from placesim.scenario import (
+    RESIDENCES,
+    SETTINGS,
+    Scenario,
+    load_scenario,
+    parse_scenario,
+    scenario_warnings,
+)
 from placesim.version import __version__
 
 __all__ = [
@@ -125,6 +132,7 @@ def write_results(
     scenario_path: str | Path | None = None,
     *,
     extra_files: Mapping[str, str] | None = None,
+    period: str | Period | None = None,
 ) -> list[Path]:
     """Write summary, daily and stays tables and run metadata to `out_dir`, replacing it.
 
@@ -148,6 +156,11 @@ def write_results(
     extra_files
         Other text files, by name, written into the same folder and swapped in with it
         (``placesim run --report`` puts its report.html here).
+    period
+        The window the run was reported on (``--period``): summary.csv (and the workbook's
+        summary and outcomes) are of that window, and run.json records it (``period``:
+        label, start, end), so ``placesim report`` rebuilds the same page. The daily,
+        stays and measures tables are always of the whole run.
 
     The folder also gets scenario.json, the scenario as it ran (after ``extends`` and
     defaults), and run.json records the type of each column (and the categories of the
@@ -160,7 +173,9 @@ def write_results(
     check_format(fmt)
     return replace_folder(
         Path(out_dir),
-        lambda folder: _write_run(result, folder, fmt, scenario_path, extra_files or {}),
+        lambda folder: _write_run(
+            result, folder, fmt, scenario_path, extra_files or {}, _window(result, period)
+        ),
     )
 
 
@@ -170,11 +185,12 @@ def _write_run(
     fmt: str,
     scenario_path: str | Path | None,
     extra_files: Mapping[str, str],
+    period: Period | None,
 ) -> list[Path]:
     """Every file of a run, into the (new, empty) folder `out`; run.json last."""
     table_fmt = "csv" if fmt == "xlsx" else fmt
     tables = {
-        "summary": result.summary(),
+        "summary": result.summary(period=period),
         "daily": result.daily,
         **({"stays": result.stays} if result.stays is not None else {}),
         "measures": result.measures,
@@ -195,7 +211,7 @@ def _write_run(
     written.append(scenario_json)
     workbook: dict[str, Any] | None = None
     if fmt == "xlsx":
-        sheets = _run_sheets(result, tables["summary"])
+        sheets = _run_sheets(result, tables["summary"], period)
         path = out / WORKBOOK
         _write_workbook(path, sheets)
         written.append(path)
@@ -217,6 +233,10 @@ def _write_run(
         "timings_s": result.timings,
         "precision_met": result.precision_met,
         "warnings": list(result.warnings),
+        "scenario_warnings": scenario_warnings(result.scenario),
+        "period": None
+        if period is None
+        else {"label": period.label, "start": str(period.start), "end": str(period.end)},
         "files": files,
         "scenario_json": SCENARIO_JSON,
         "columns": columns,
@@ -392,20 +412,30 @@ def _tidy_sheet(sheet: Any, table: pd.DataFrame) -> None:
                 cell.data_type = "s"
 
 
-def _run_sheets(result: SimulationResult, summary: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+def _run_sheets(
+    result: SimulationResult, summary: pd.DataFrame, period: Period | None = None
+) -> list[tuple[str, pd.DataFrame]]:
     """The sheets of a run's workbook: summary, outcomes (with the stays) and about."""
     sheets = [("summary", summary)]
     if result.stays is not None:
-        sheets.append(("outcomes", result.outcomes()))
-    sheets.append(("about", _about(result)))
+        sheets.append(("outcomes", result.outcomes(period=period)))
+    sheets.append(("about", _about(result, period)))
     return sheets
 
 
-def _about(result: SimulationResult) -> pd.DataFrame:
+def _window(result: SimulationResult, period: str | Period | None) -> Period | None:
+    return None if period is None else parse_period(period, result.plan)
+
+
+def _about(result: SimulationResult, period: Period | None = None) -> pd.DataFrame:
     """What a run was, as rows of item and value, for a workbook's about sheet."""
     cal = result.scenario.calendar
+    window = (
+        "the whole run" if period is None else f"{period.label}: {period.start} to {period.end}"
+    )
     rows: list[tuple[str, object]] = [
         ("scenario", result.scenario.name),
+        ("period", window),
         ("start_date", cal.start_date.isoformat()),
         ("end_date", cal.end_date.isoformat()),
         ("warmup_days", cal.warmup_days),

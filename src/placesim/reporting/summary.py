@@ -121,7 +121,7 @@ def format_decisions(table: pd.DataFrame) -> str:
             else "-"
         )
         measure, setting = str(r["measure"]), str(r["setting"])
-        what = "net cost" if measure == "net_cost" else label(measure, setting)
+        what = f"net cost: {setting}" if measure == "net_cost" else label(measure, setting)
         diff = float(r["diff"])
         shown_diff = ("+" if diff > 0 else "") + show(diff)
         rows.append(
