@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +50,18 @@ def intermediate_care_unit(rate: float, capacity: int | str, mean: float = 5.0) 
         },
         "referrals": [{"name": "gp", "setting": "intermediate_care", "rate_per_day": rate}],
     }
+
+
+def acute_only(small: dict[str, Any], name: str, beds: int = 40) -> dict[str, Any]:
+    """The small scenario with acute beds only, over 60 days: quick to run and report."""
+    data = copy.deepcopy(small)
+    data["name"] = name
+    data["calendar"]["horizon_days"] = 60
+    data["triage"] = {"home": {"all": {"acute": 1.0}}, "care_home": {"all": {"acute": 1.0}}}
+    data["settings"] = {"acute": {**small["settings"]["acute"], "capacity": beds}}
+    data["discharge"] = {
+        "pathways": {"all": {"P0": 0.95, "death": 0.05}},
+        "readmission": {"probability": {"all": 0.1}},
+    }
+    data["initial_state"] = {"acute": {"occupied": 30, "waiting": 2}}
+    return data

@@ -7,7 +7,6 @@ byte, with the scenario files gone.
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import json
 import shutil
@@ -19,32 +18,18 @@ import pytest
 import yaml
 
 import placesim
+from builders import acute_only
 from placesim.cli import main
 from placesim.reporting.folders import OWN_FILES
 
 openpyxl = pytest.importorskip("openpyxl")
 
 
-def _one_service(small: dict[str, Any], name: str, beds: int = 40) -> dict[str, Any]:
-    """The small scenario with acute beds only, over 60 days: quick to run and report."""
-    data = copy.deepcopy(small)
-    data["name"] = name
-    data["calendar"]["horizon_days"] = 60
-    data["triage"] = {"home": {"all": {"acute": 1.0}}, "care_home": {"all": {"acute": 1.0}}}
-    data["settings"] = {"acute": {**small["settings"]["acute"], "capacity": beds}}
-    data["discharge"] = {
-        "pathways": {"all": {"P0": 0.95, "death": 0.05}},
-        "readmission": {"probability": {"all": 0.1}},
-    }
-    data["initial_state"] = {"acute": {"occupied": 30, "waiting": 2}}
-    return data
-
-
 def _files(tmp_path: Path, small: dict[str, Any]) -> list[Path]:
     paths = []
     for name, beds in (("base", 40), ("more beds", 50)):
         path = tmp_path / f"{name.replace(' ', '_')}.yaml"
-        path.write_text(yaml.safe_dump(_one_service(small, name, beds)))
+        path.write_text(yaml.safe_dump(acute_only(small, name, beds)))
         paths.append(path)
     return paths
 
@@ -209,7 +194,7 @@ def test_a_later_comparison_replaces_the_scenario_folders(
 ) -> None:
     a, b = _files(tmp_path, small)
     third = tmp_path / "third.yaml"
-    third.write_text(yaml.safe_dump(_one_service(small, "third", 45)))
+    third.write_text(yaml.safe_dump(acute_only(small, "third", 45)))
     out = tmp_path / "cmp"
     assert main(["compare", str(a), str(b), str(third), "-n", "1", "--out", str(out)]) == 0
     (out / "notes.txt").write_text("mine")

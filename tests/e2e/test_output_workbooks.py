@@ -3,7 +3,6 @@ and read back, and the sizing and warm-up tables written by their results."""
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import importlib.util
 import json
@@ -14,6 +13,7 @@ import pandas as pd
 import pytest
 
 import placesim
+from builders import acute_only
 from placesim.measures import Comparison
 from placesim.reporting.folders import OWN_FILES
 from placesim.reporting.outputs import (
@@ -29,17 +29,7 @@ openpyxl = pytest.importorskip("openpyxl")
 
 
 def _one_service(small: dict[str, Any], name: str, beds: int) -> placesim.Scenario:
-    data = copy.deepcopy(small)
-    data["name"] = name
-    data["calendar"]["horizon_days"] = 60
-    data["triage"] = {"home": {"all": {"acute": 1.0}}, "care_home": {"all": {"acute": 1.0}}}
-    data["settings"] = {"acute": {**small["settings"]["acute"], "capacity": beds}}
-    data["discharge"] = {
-        "pathways": {"all": {"P0": 0.95, "death": 0.05}},
-        "readmission": {"probability": {"all": 0.1}},
-    }
-    data["initial_state"] = {"acute": {"occupied": 30, "waiting": 2}}
-    return placesim.parse_scenario(data)
+    return placesim.parse_scenario(acute_only(small, name, beds))
 
 
 @pytest.fixture

@@ -189,6 +189,16 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+def _with_parent(out: Path) -> Path:
+    """`out` as an absolute path whose parent folder exists (created if need be)."""
+    out = Path(os.path.abspath(out))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PlacesimError(os_error_message(exc, out.parent, "create")) from None
+    return out
+
+
 _CLAIMED: set[Path] = set()
 """Output folders this process holds for a whole command (:func:`claim_folder`)."""
 
@@ -198,11 +208,7 @@ def claim_folder(out: Path) -> Iterator[None]:
     """Hold output folder `out` for a whole command, from before its run to its writing, so
     a second command into the same folder is refused at once rather than after running;
     :func:`replace_folder` inside it writes without taking the lock again."""
-    out = Path(os.path.abspath(out))
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PlacesimError(os_error_message(exc, out.parent, "create")) from None
+    out = _with_parent(out)
     with _locked(out):
         _CLAIMED.add(out)
         try:
@@ -227,11 +233,7 @@ def replace_folder(out: Path, write: Callable[[Path], list[Path]]) -> list[Path]
     :class:`PlacesimError` messages naming the path; the previous run in `out` is then
     untouched.
     """
-    out = Path(os.path.abspath(out))
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PlacesimError(os_error_message(exc, out.parent, "create")) from None
+    out = _with_parent(out)
     with _held(out):
         try:
             _recover(out)
