@@ -509,15 +509,6 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recorded_period(folder: Path) -> str | None:
-    """The window a run folder was reported on (run.json's ``period``), or None."""
-    try:
-        recorded = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("period")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return str(recorded["label"]) if isinstance(recorded, dict) and "label" in recorded else None
-
-
 def _min_differences(items: Sequence[str]) -> dict[str, float]:
     """--min-difference MEASURE=VALUE items as a mapping, each checked."""
     from placesim.measures import MEASURES
@@ -540,7 +531,7 @@ def _min_differences(items: Sequence[str]) -> dict[str, float]:
 def _report(args: argparse.Namespace) -> int:
     from placesim.measures import Comparison
     from placesim.reporting.html import write_comparison_report, write_report
-    from placesim.reporting.outputs import read_folder
+    from placesim.reporting.outputs import read_folder, recorded_period
 
     found = read_folder(args.out_dir)
     target = args.out if args.out is not None else args.out_dir / "report.html"
@@ -552,7 +543,7 @@ def _report(args: argparse.Namespace) -> int:
             )
         print(f"wrote {write_comparison_report(found, target)}")
     else:
-        period = args.period if args.period is not None else _recorded_period(args.out_dir)
+        period = args.period if args.period is not None else recorded_period(args.out_dir)
         print(f"wrote {write_report(found, target, period=period)}")
     return 0
 

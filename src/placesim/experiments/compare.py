@@ -13,7 +13,7 @@ from typing import Any
 
 from placesim.errors import PlacesimError
 from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
-from placesim.measures import Comparison, Period, paired_table, parse_period
+from placesim.measures import Comparison, Period, find_period, paired_table
 from placesim.measures.comparison import MIN_DIFFERENCE
 from placesim.scenario import Scenario
 
@@ -68,7 +68,7 @@ def compare(
         for sc in scenarios
     ]
     # A named period is the base scenario's: the others are read over the same dates.
-    found = None if period is None else parse_period(period, results[0].plan)
+    found = find_period(period, results[0].plan)
     return Comparison(
         results=results,
         table=paired_table(results, found),

@@ -27,7 +27,7 @@ from placesim.measures import (
     Period,
     SimulationResult,
     Target,
-    parse_period,
+    find_period,
     parse_target,
     t_interval,
 )
@@ -222,7 +222,8 @@ def size(
         )
     goal = sizing_target(target, setting)
     # A bad period fails before any run.
-    label = None if period is None else parse_period(period, compile_plan(scenario)).label
+    window = find_period(period, compile_plan(scenario))
+    label = None if window is None else window.label
     if goal.setting not in defined:
         raise PlacesimError(f"target: setting {goal.setting!r} is not defined")
     n = scenario.calendar.replications if replications is None else replications

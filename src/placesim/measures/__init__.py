@@ -32,8 +32,10 @@ from placesim.measures.periods import (
     BREAKDOWNS,
     Period,
     calendar_periods,
+    find_period,
     parse_period,
     period_measures,
+    period_window,
 )
 from placesim.measures.result import SimulationResult
 from placesim.measures.statistics import spread, t_interval, wilson_interval
@@ -74,6 +76,7 @@ __all__ = [
     "calendar_periods",
     "chance_of",
     "daily_table",
+    "find_period",
     "group_labels",
     "group_measures",
     "load_warnings",
@@ -84,6 +87,7 @@ __all__ = [
     "parse_period",
     "parse_target",
     "period_measures",
+    "period_window",
     "population_65_plus",
     "replication_measures",
     "replication_outcomes",

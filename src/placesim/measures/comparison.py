@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from placesim.measures.outcomes import replication_outcomes
-from placesim.measures.periods import Period, parse_period
+from placesim.measures.periods import Period, find_period, period_window
 from placesim.measures.result import SimulationResult
 from placesim.measures.statistics import t_interval, wilson_interval
 from placesim.measures.tables import measure_unit
@@ -267,7 +267,7 @@ def net_costs(result: SimulationResult, period: str | Period | None = None) -> p
     plan = result.plan
     if plan.costs is None:
         return pd.Series(dtype=float)
-    window = None if period is None else parse_period(period, plan).window(plan)
+    window = period_window(period, plan)
     stays = result.stays_table("the net cost")
     outcomes = replication_outcomes(plan, stays, None, result._replication_numbers(), window)
     total = outcomes.groupby("replication")["cost_gbp"].sum(min_count=0)
@@ -298,7 +298,7 @@ def decision_table(comparison: Comparison, confidence: float = 0.95) -> pd.DataF
     table = comparison.table
     base_name = comparison.results[0].scenario.name
     base_plan = comparison.results[0].plan
-    found = None if comparison.period is None else parse_period(comparison.period, base_plan)
+    found = find_period(comparison.period, base_plan)
     rows = []
     headline = [(m, s) for m, s in HEADLINE if s in SETTINGS]
     for result in comparison.results[1:]:

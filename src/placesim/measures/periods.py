@@ -20,8 +20,10 @@ __all__ = [
     "BREAKDOWNS",
     "Period",
     "calendar_periods",
+    "find_period",
     "parse_period",
     "period_measures",
+    "period_window",
     "stay_arrays",
 ]
 
@@ -88,6 +90,17 @@ def parse_period(period: str | Period, plan: Plan) -> Period:
             f"inside the run's reporting window, {window}"
         )
     return found
+
+
+def find_period(period: str | Period | None, plan: Plan) -> Period | None:
+    """:func:`parse_period`, or None (the whole run) when no period is asked for."""
+    return None if period is None else parse_period(period, plan)
+
+
+def period_window(period: str | Period | None, plan: Plan) -> tuple[float, float] | None:
+    """The [start, end) days of :func:`find_period`, or None for the whole run."""
+    found = find_period(period, plan)
+    return None if found is None else found.window(plan)
 
 
 def calendar_periods(plan: Plan, kind: str) -> list[Period]:

@@ -14,8 +14,10 @@ from placesim.measures.outcomes import replication_outcomes, summarise_outcomes
 from placesim.measures.periods import (
     Period,
     calendar_periods,
+    find_period,
     parse_period,
     period_measures,
+    period_window,
     stay_arrays,
 )
 from placesim.measures.tables import DailyArrays, group_measures, summarise
@@ -101,7 +103,7 @@ class SimulationResult:
         """
         if by is None:
             return summarise(self.replication_measures(period), confidence)
-        window = None if period is None else parse_period(period, self.plan).window(self.plan)
+        window = period_window(period, self.plan)
         stays = self.stays_table(f"summary(by={by!r})")
         table = group_measures(self.plan, stays, by, self._replication_numbers(), window)
         return summarise(table, confidence, by=by)
@@ -152,7 +154,8 @@ class SimulationResult:
             target = parse_target(measure, setting)
         else:
             target = parse_target(f"{measure}{':' + setting if setting else ''}{op}{value!r}")
-        label = None if period is None else parse_period(period, self.plan).label
+        found = find_period(period, self.plan)
+        label = None if found is None else found.label
         return chance_of(self.replication_measures(period), target, confidence, label)
 
     def capacity_warnings(self, period: str | Period | None = None) -> list[str]:
@@ -222,7 +225,7 @@ class SimulationResult:
             scenario has a ``costs`` section (NaN for rows it does not price).
         """
         stays = self.stays_table("outcomes()")
-        window = None if period is None else parse_period(period, self.plan).window(self.plan)
+        window = period_window(period, self.plan)
         table = replication_outcomes(self.plan, stays, by, self._replication_numbers(), window)
         return summarise_outcomes(table, confidence, by=by)
 

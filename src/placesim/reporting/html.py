@@ -30,8 +30,8 @@ from placesim.measures import (
     Period,
     SimulationResult,
     chance_of,
+    find_period,
     measure_unit,
-    parse_period,
     parse_target,
     population_65_plus,
     replication_outcomes,
@@ -321,11 +321,6 @@ def _page(
 def _period(sc: Scenario) -> str:
     cal = sc.calendar
     return f"{cal.start_date} to {cal.end_date} ({cal.horizon_days} days)"
-
-
-def _found(results: Sequence[SimulationResult], period: str | Period | None) -> Period | None:
-    """The reported window, read against the (first) result's plan; None: the whole run."""
-    return None if period is None else parse_period(period, results[0].plan)
 
 
 def _window_words(found: Period) -> str:
@@ -1059,7 +1054,7 @@ def result_html(result: SimulationResult, period: str | Period | None = None) ->
     the census and waiting charts show the whole run with the window shaded.
     """
     result.stays_table("the HTML report")
-    found = _found([result], period)
+    found = find_period(period, result.plan)
     sc = result.scenario
     lead = (
         f"{_period(sc)}, {result.replications} replication"
@@ -1424,7 +1419,7 @@ def comparison_html(comparison: Comparison) -> str:
         r.stays_table("the HTML report")
     names = [r.scenario.name for r in results]
     first = results[0]
-    found = _found(results, comparison.period)
+    found = find_period(comparison.period, results[0].plan)
     lead = (
         f"{', '.join(names[1:])} against {names[0]}: {_period(first.scenario)}, "
         f"{first.replications} replications of each on seed {first.seed}."

@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from placesim.errors import PlacesimError, ScenarioError
-from placesim.measures import Comparison, Period, SimulationResult, parse_period
+from placesim.measures import Comparison, Period, SimulationResult, find_period
 from placesim.plan.pathways import DESTINATIONS, SOURCES
 from placesim.reporting.folders import os_error_message, replace_folder
 from placesim.scenario import (
@@ -52,6 +52,7 @@ __all__ = [
     "read_comparison",
     "read_folder",
     "read_results",
+    "recorded_period",
     "sheet_names",
     "write_checked_table",
     "write_comparison",
@@ -174,7 +175,7 @@ def write_results(
     return replace_folder(
         Path(out_dir),
         lambda folder: _write_run(
-            result, folder, fmt, scenario_path, extra_files or {}, _window(result, period)
+            result, folder, fmt, scenario_path, extra_files or {}, find_period(period, result.plan)
         ),
     )
 
@@ -260,17 +261,25 @@ def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     return target
 
 
-def write_checked_table(table: pd.DataFrame, path: Path) -> Path:
-    """Write `table` as CSV and then, beside it, a manifest of its rows, bytes and SHA-256.
+def _table_record(path: Path, rows: int) -> dict[str, Any]:
+    """What a manifest records of a table written at `path`: rows, bytes and SHA-256."""
+    return {"rows": rows, "bytes": path.stat().st_size, "sha256": _file_hash(path)}
+
+
+def write_checked_table(
+    table: pd.DataFrame, path: Path, about: Mapping[str, Any] | None = None
+) -> list[Path]:
+    """Write `table` as CSV and then, beside it, a manifest of its rows, bytes and SHA-256
+    (after `about`, anything else worth recording with it).
 
     The manifest (``NAME.json``) is written after the table, so a table without one, or
     one that does not match it, did not finish writing or was changed since
-    (:func:`read_checked_table`).
+    (:func:`read_checked_table`). Returns the two paths written.
     """
     write_table(table, path)
-    manifest = {"rows": len(table), "bytes": path.stat().st_size, "sha256": _file_hash(path)}
-    write_text(path.with_suffix(".json"), json.dumps(manifest, indent=2) + "\n")
-    return path
+    manifest = {**(about or {}), **_table_record(path, len(table))}
+    text = json.dumps(manifest, indent=2, default=str) + "\n"
+    return [path, write_text(path.with_suffix(".json"), text)]
 
 
 def read_checked_table(path: Path) -> pd.DataFrame | str:
@@ -423,10 +432,6 @@ def _run_sheets(
     return sheets
 
 
-def _window(result: SimulationResult, period: str | Period | None) -> Period | None:
-    return None if period is None else parse_period(period, result.plan)
-
-
 def _about(result: SimulationResult, period: Period | None = None) -> pd.DataFrame:
     """What a run was, as rows of item and value, for a workbook's about sheet."""
     cal = result.scenario.calendar
@@ -466,19 +471,13 @@ def write_experiment(
     -------
     The two paths written.
     """
-    folder = Path(out_dir)
-    path = write_table(table, folder / f"{name}.csv")
-    meta = {
+    about = {
         "placesim_version": __version__,
         **about,
-        "table": path.name,
-        "rows": len(table),
-        "bytes": path.stat().st_size,
-        "sha256": _file_hash(path),
+        "table": f"{name}.csv",
         "columns": [str(c) for c in table.columns],
     }
-    text = json.dumps(meta, indent=2, default=str) + "\n"
-    return [path, write_text(folder / f"{name}.json", text)]
+    return write_checked_table(table, Path(out_dir) / f"{name}.csv", about)
 
 
 # ----------------------------------------------------------------------------- comparisons
@@ -568,13 +567,7 @@ def write_comparison(
     table = comparison.table
     table_path = write_table(table, out / COMPARISON_TABLE)
     written.append(table_path)
-    files: dict[str, dict[str, Any]] = {
-        COMPARISON_TABLE: {
-            "rows": len(table),
-            "bytes": table_path.stat().st_size,
-            "sha256": _file_hash(table_path),
-        }
-    }
+    files: dict[str, dict[str, Any]] = {COMPARISON_TABLE: _table_record(table_path, len(table))}
     decisions = comparison.decisions()
     written.append(write_table(decisions, out / DECISIONS_TABLE))
     if fmt == "xlsx":
@@ -673,15 +666,8 @@ def read_comparison(out_dir: str | Path) -> Comparison:
     """
     out = Path(out_dir)
     meta_path = out / COMPARE_JSON
-    if not out.is_dir():
-        raise PlacesimError(f"{out}: no such folder")
-    if not meta_path.is_file():
-        raise PlacesimError(
-            f"{out}: has no {COMPARE_JSON}: not a folder written by `placesim compare`, or the "
-            "comparison did not finish"
-        )
+    meta = _read_meta(meta_path, "placesim compare", "comparison")
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
         entries = [
             (str(e["name"]), str(e["folder"]), e.get("run_json_sha256")) for e in meta["scenarios"]
         ]
@@ -812,6 +798,29 @@ def _numeric(t: dict[str, Any]) -> bool:
     return dtype.startswith(("int", "uint", "float"))
 
 
+def _read_meta(meta_path: Path, command: str, what: str) -> Any:
+    """The JSON that `command` writes last in its folder, or why the folder is not one."""
+    out = meta_path.parent
+    if not out.is_dir():
+        raise PlacesimError(f"{out}: no such folder")
+    if not meta_path.is_file():
+        raise PlacesimError(
+            f"{out}: has no {meta_path.name}: not a folder written by `{command}`, or the "
+            f"{what} did not finish"
+        )
+    try:
+        return json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise PlacesimError(f"{meta_path}: cannot read: {exc}") from None
+
+
+def recorded_period(out_dir: str | Path) -> str | None:
+    """The window a run folder was reported on (run.json's ``period``, written by
+    ``run --period``), or None for the whole run."""
+    recorded = _read_meta(Path(out_dir) / "run.json", "placesim run", "run").get("period")
+    return str(recorded["label"]) if isinstance(recorded, dict) and "label" in recorded else None
+
+
 def read_results(out_dir: str | Path) -> SimulationResult:
     """Read back the result that :func:`write_results` wrote to `out_dir`.
 
@@ -837,18 +846,7 @@ def read_results(out_dir: str | Path) -> SimulationResult:
         run.json (an interrupted or edited run), or the scenario cannot be found.
     """
     out = Path(out_dir)
-    meta_path = out / "run.json"
-    if not out.is_dir():
-        raise PlacesimError(f"{out}: no such folder")
-    if not meta_path.is_file():
-        raise PlacesimError(
-            f"{out}: has no run.json: not a folder written by `placesim run`, or the run "
-            "did not finish"
-        )
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise PlacesimError(f"{meta_path}: cannot read: {exc}") from None
+    meta = _read_meta(out / "run.json", "placesim run", "run")
     scenario = _read_scenario(out, meta)
     files: dict[str, dict[str, int]] = meta.get("files", {})
     columns: dict[str, dict[str, dict[str, Any]]] = meta.get("columns", {})

@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from placesim.errors import PlacesimError
-from placesim.measures.periods import Period, parse_period
+from placesim.measures.periods import Period, find_period
 from placesim.scenario import SETTINGS
 
 if TYPE_CHECKING:
@@ -268,7 +268,7 @@ def los_days(
         acute, the time until medically ready), delayed (leave - ready), one row per stay.
     """
     _check_setting(result, setting)
-    found = _found(result, period)
+    found = find_period(period, result.plan)
     start, end = (
         (0.0, float(result.scenario.calendar.horizon_days))
         if found is None
@@ -292,13 +292,9 @@ def los_days(
     )
 
 
-def _found(result: SimulationResult, period: str | Period | None) -> Period | None:
-    return None if period is None else parse_period(period, result.plan)
-
-
 def _shade(ax: Axes, result: SimulationResult, period: str | Period | None) -> None:
     """Shade `period` (both its days included) on a chart of the whole run."""
-    found = _found(result, period)
+    found = find_period(period, result.plan)
     if found is None:
         return
     start = np.datetime64(found.start, "D")
@@ -315,7 +311,7 @@ def _shade(ax: Axes, result: SimulationResult, period: str | Period | None) -> N
 
 
 def _in_window(what: str, result: SimulationResult, period: str | Period | None) -> str:
-    found = _found(result, period)
+    found = find_period(period, result.plan)
     return what if found is None else f"{what}, {found.label}"
 
 
@@ -615,7 +611,7 @@ def plot_capacity_gap(
     """
     runs = _as_list(results)
     fig, ax = _figure(ax)
-    found = _found(runs[0], period)
+    found = find_period(period, runs[0].plan)
     tables = []
     for res in runs:
         s = res.summary(period=found)
