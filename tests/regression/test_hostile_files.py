@@ -94,7 +94,7 @@ def test_nesting_up_to_the_limit_is_read(tmp_path: Path) -> None:
     assert problems == [
         "x_deep: unknown key 'x_deep' (allowed: schema_version, name, description, calendar, "
         "population, demand, triage, settings, discharge, referrals, initial_state, measures, "
-        "costs, interventions, periods)"
+        "costs, interventions, periods, escalation, electives, staff, discharge_windows)"
     ]
 
 

@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from placesim.plan import ASSESSED_PATHWAYS, ArrivalGroup, InitialCensus, Plan, Policy
+from placesim.plan import (
+    ASSESSED_PATHWAYS,
+    ArrivalGroup,
+    ElectiveGroup,
+    InitialCensus,
+    Plan,
+    Policy,
+)
 from placesim.plan.pathways import (
     ACUTE,
     INTERMEDIATE_CARE,
@@ -48,6 +55,8 @@ STREAMS: tuple[str, ...] = (
     "assessment_P1",
     "assessment_P2",
     "assessment_P3",
+    "los_elective",
+    "elective_cancel",
 )
 """Named random streams; new streams go at the end so existing ones keep their numbers."""
 _STREAM = {name: i for i, name in enumerate(STREAMS)}
@@ -55,7 +64,9 @@ _STREAM = {name: i for i, name in enumerate(STREAMS)}
 MAX_GENERATIONS = 64
 """Readmission/escalation chains are followed this far; beyond, nobody is readmitted."""
 
-_CRISIS, _REFERRAL, _INITIAL = (SOURCES.index(s) for s in ("crisis", "referral", "initial"))
+_CRISIS, _REFERRAL, _INITIAL, _ELECTIVE = (
+    SOURCES.index(s) for s in ("crisis", "referral", "initial", "elective")
+)
 _UNSET = -1  # a child's source (readmission or escalation) is settled by the engine
 NO_SERVICE = -1
 """Entry code of a crisis that a lever resolved without any service (it never starts)."""
@@ -72,6 +83,9 @@ class Episodes:
     so the engine can apply pathway shares in force on the discharge date;
     ``assessment`` holds the assessment days drawn for P1, P2 and P3. ``entry`` is -1 for
     a crisis that an intervention resolved without any service (it never starts).
+    ``elective`` is the elective stream of each episode (-1: none) and ``u_cancel`` the
+    uniform that an escalation level's share of cancellations is compared with (NaN for
+    other episodes); both are empty when the plan has no electives.
     """
 
     time: npt.NDArray[np.float64]
@@ -89,6 +103,8 @@ class Episodes:
     readmit: npt.NDArray[np.bool_]
     readmit_delay: npt.NDArray[np.float64]
     child: npt.NDArray[np.int64]
+    elective: npt.NDArray[np.int16]
+    u_cancel: npt.NDArray[np.float64]
     localities: tuple[str, ...]
     partnerships: tuple[str, ...]
     age_bands: tuple[str, ...]
@@ -257,7 +273,48 @@ def generate_episodes(plan: Plan, replication: int, seed: int) -> Episodes:
     for census in plan.initial:
         _add_initial_state(chunks, plan, census, drawer, draws)
 
-    return _concatenate(chunks, plan.localities, plan.partnerships, plan.age_bands)
+    for k, stream in enumerate(plan.operations.electives):
+        _add_electives(chunks, plan, k, stream, drawer, draws)
+
+    return _concatenate(
+        chunks, plan.localities, plan.partnerships, plan.age_bands, bool(plan.operations.electives)
+    )
+
+
+def _add_electives(
+    chunks: list[_Chunk],
+    plan: Plan,
+    k: int,
+    stream: ElectiveGroup,
+    drawer: _NeedDrawer,
+    draws: _Draws,
+) -> None:
+    """The admissions of elective stream `k`: as many a day as scheduled, at its admission
+    time, with the stream's own acute stay and no readmission."""
+    days = plan.first_time + np.arange(stream.per_day.size, dtype=float)
+    times = np.repeat(days + stream.admit_at, stream.per_day)
+    n = times.size
+    bands = np.full(n, stream.age_band, dtype=np.int32)
+    needs = drawer.draw(stream.key, 0, bands)
+    los = needs["los"]
+    assert isinstance(los, np.ndarray)
+    los[:, ACUTE] = stream.los.sample(draws.rng(stream.key, 0, "los_elective"), n)
+    needs["readmit"] = np.zeros(n, dtype=bool)
+    needs["u_cancel"] = draws.rng(stream.key, 0, "elective_cancel").random(n)
+    needs["elective"] = np.full(n, k, dtype=np.int16)
+    chunks.append(
+        _Chunk(
+            time=times,
+            source=_ELECTIVE,
+            locality=np.full(n, stream.locality, dtype=np.int32),
+            age_band=bands,
+            residence=np.zeros(n, dtype=np.int8),
+            entry=np.full(n, ACUTE, dtype=np.int8),
+            in_place=np.zeros(n, dtype=bool),
+            needs=needs,
+        )
+    )
+    _add_children(chunks, drawer, stream.key)
 
 
 def _divert(
@@ -403,6 +460,7 @@ def _concatenate(
     localities: tuple[str, ...],
     partnerships: tuple[str, ...],
     age_bands: tuple[str, ...],
+    electives: bool,
 ) -> Episodes:
     offset = 0
     for c in chunks:
@@ -432,7 +490,19 @@ def _concatenate(
             setattr(c, name, None)
         return cat(parts, dtype)
 
+    def elective_column(name: str, fill: Any, dtype: Any) -> npt.NDArray[Any]:
+        # Only elective chunks draw these; the others take `fill`.
+        if not electives:
+            return np.empty(0, dtype=dtype)
+        parts: list[npt.NDArray[Any]] = [
+            c.needs.pop(name) if name in c.needs else np.full(c.time.size, fill, dtype=dtype)
+            for c in chunks
+        ]
+        return cat(parts, dtype)
+
     sizes = [c.time.size for c in chunks]
+    elective = elective_column("elective", -1, np.int16)
+    u_cancel = elective_column("u_cancel", np.nan, float)
     return Episodes(
         source=np.repeat(np.array([c.source for c in chunks], dtype=np.int8), sizes),
         time=field("time", float),
@@ -449,6 +519,8 @@ def _concatenate(
         readmit=column("readmit", bool),
         readmit_delay=column("readmit_delay", float),
         child=child,
+        elective=elective,
+        u_cancel=u_cancel,
         localities=localities,
         partnerships=partnerships,
         age_bands=age_bands,

@@ -23,13 +23,23 @@ import numpy as np
 import numpy.typing as npt
 
 from placesim.demand import Episodes
-from placesim.engine.records import StayRecords
+from placesim.engine.records import OperationsLog, StayRecords
 from placesim.plan import Plan, pathway_after_moves
+from placesim.plan.operations import (
+    NOT_TAKEN,
+    escalation_step,
+    next_window_open,
+    staff_need,
+    watched_value,
+)
 from placesim.plan.pathways import (
     ACUTE,
+    CARE_HOME,
+    HOME,
     HOME_ENDS,
     INTERMEDIATE_CARE,
     RAPID_RESPONSE,
+    REABLEMENT,
     SOURCES,
     VIRTUAL_WARD,
 )
@@ -42,16 +52,32 @@ _URGENT = 0
 _NORMAL = 1 << 62  # priority in the top bits of the heap key
 _ESCALATION = SOURCES.index("escalation")
 _READMISSION = SOURCES.index("readmission")
-_ARRIVALS = -1  # heap target of the arrivals process; -2 - s: capacity process of s
+_ELECTIVE = SOURCES.index("elective")
+# Heap targets of processes: the arrivals, -2 - s the capacity changes of setting s, the
+# daily escalation check, the staff day, and _OPENS - k the opening of level k's places.
+_ARRIVALS = -1
+_CHECKS = -2 - _N
+_DAYS = -3 - _N
+_OPENS = -4 - _N
 
-# What a person's next event means (their process's resumption point, as in SimPy).
-_INIT, _START, _GRANTED, _STAY_END, _ASSESSED, _MOVED, _DONE = range(7)
+# What a person's next event means (their process's resumption point, as in SimPy):
+# _TAKE takes a granted place when its discharge window opens, _HOME leaves acute for home
+# when the window home opens.
+_INIT, _START, _GRANTED, _STAY_END, _ASSESSED, _MOVED, _DONE, _TAKE, _HOME = range(9)
+# The window of each destination code (-1: none): home, intermediate care, reablement,
+# care home (operations.WINDOW_DESTINATIONS).
+_WINDOW = np.full(11, -1, dtype=np.int64)
+_WINDOW[HOME], _WINDOW[INTERMEDIATE_CARE], _WINDOW[REABLEMENT], _WINDOW[CARE_HOME] = 0, 1, 2, 3
 
 # Record columns: floats and small integers.
 _REQUESTED, _ARRIVE, _READY, _LEAVE = range(4)
 _SETTING, _SOURCE, _NEXT, _OVERFLOW, _AT_START = range(5)
 
 _pathway = numba.njit(cache=True)(pathway_after_moves)
+_next_open = numba.njit(cache=True)(next_window_open)
+_need = numba.njit(cache=True)(staff_need)
+_escalation_step = numba.njit(cache=True)(escalation_step)
+_watched = numba.njit(cache=True)(watched_value)
 
 
 @numba.njit(cache=True)
@@ -107,6 +133,66 @@ def _pop(
 
 
 @numba.njit(cache=True)
+def _staff_ok(
+    s: int,
+    staffed: npt.NDArray[np.bool_],
+    st_w: npt.NDArray[np.float64],
+    st_s: npt.NDArray[np.float64],
+    first: npt.NDArray[np.float64],
+) -> bool:
+    """Whether the day's spare staff time of `s` covers a newcomer's first-day need."""
+    return not staffed[s] or st_s[s] + first[s] <= st_w[s]
+
+
+@numba.njit(cache=True)
+def _book(
+    s: int,
+    i: int,
+    day: int,
+    slot: npt.NDArray[np.int64],
+    svc_list: npt.NDArray[np.int32],
+    svc_len: npt.NDArray[np.int64],
+    svc_pos: npt.NDArray[np.int64],
+    svc_day0: npt.NDArray[np.int64],
+    svc_need: npt.NDArray[np.float64],
+    st_s: npt.NDArray[np.float64],
+    first: npt.NDArray[np.float64],
+    needed: npt.NDArray[np.float64],
+) -> None:
+    """Count person `i`, just granted a place of staffed `s`, against its staff time."""
+    j = slot[s]
+    svc_list[j, svc_len[j]] = i
+    svc_pos[i] = svc_len[j]
+    svc_len[j] += 1
+    svc_day0[i] = NOT_TAKEN
+    svc_need[i] = first[s]
+    st_s[s] += first[s]
+    needed[s, day] += first[s]
+
+
+@numba.njit(cache=True)
+def _unbook(
+    s: int,
+    i: int,
+    slot: npt.NDArray[np.int64],
+    svc_list: npt.NDArray[np.int32],
+    svc_len: npt.NDArray[np.int64],
+    svc_pos: npt.NDArray[np.int64],
+    svc_need: npt.NDArray[np.float64],
+    st_s: npt.NDArray[np.float64],
+) -> None:
+    """Free the staff time of person `i`, leaving staffed `s` (the last of the list takes
+    their position, as the reference engine's list does)."""
+    st_s[s] -= svc_need[i]
+    j = slot[s]
+    p = svc_pos[i]
+    moved = svc_list[j, svc_len[j] - 1]
+    svc_list[j, p] = moved
+    svc_pos[moved] = p
+    svc_len[j] -= 1
+
+
+@numba.njit(cache=True)
 def _fill(
     s: int,
     occupied: npt.NDArray[np.int64],
@@ -120,17 +206,34 @@ def _fill(
     hn: int,
     now: float,
     eid: int,
+    staffed: npt.NDArray[np.bool_],
+    st_w: npt.NDArray[np.float64],
+    st_s: npt.NDArray[np.float64],
+    first: npt.NDArray[np.float64],
+    day: int,
+    slot: npt.NDArray[np.int64],
+    svc_list: npt.NDArray[np.int32],
+    svc_len: npt.NDArray[np.int64],
+    svc_pos: npt.NDArray[np.int64],
+    svc_day0: npt.NDArray[np.int64],
+    svc_need: npt.NDArray[np.float64],
+    needed: npt.NDArray[np.float64],
 ) -> tuple[int, int]:
-    """Grant places of `s` to the head of its queue while there is room (engine._Stage._fill).
+    """Grant places of `s` to the head of its queue while there is room, and staff time
+    for a staffed setting (engine._Stage._fill).
 
     Each grant is an event now; the heap must have room for ``q_len[s]`` more. Returns the
     heap size and the next sequence number.
     """
-    while q_head[s] >= 0 and occupied[s] < capacity[s]:
+    while q_head[s] >= 0 and occupied[s] < capacity[s] and _staff_ok(s, staffed, st_w, st_s, first):
         occupied[s] += 1
         j = q_head[s]
         q_head[s] = q_next[j]
         q_len[s] -= 1
+        if staffed[s]:
+            _book(
+                s, j, day, slot, svc_list, svc_len, svc_pos, svc_day0, svc_need, st_s, first, needed
+            )
         hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
         eid += 1
     return hn, eid
@@ -199,6 +302,8 @@ def _loop(
     readmit: npt.NDArray[np.bool_],
     readmit_delay: npt.NDArray[np.float64],
     child: npt.NDArray[np.int64],
+    elective: npt.NDArray[np.int16],
+    u_cancel: npt.NDArray[np.float64],
     order: npt.NDArray[np.int64],
     defined: npt.NDArray[np.bool_],
     overflows: npt.NDArray[np.bool_],
@@ -222,13 +327,57 @@ def _loop(
     pathway_dest: npt.NDArray[np.int64],
     assessed_column: npt.NDArray[np.int64],
     record_guess: int,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8], int]:
+    windowed: npt.NDArray[np.bool_],
+    window_open: npt.NDArray[np.float64],
+    window_close: npt.NDArray[np.float64],
+    staffed: npt.NDArray[np.bool_],
+    staff_per_day: npt.NDArray[np.float64],
+    first: npt.NDArray[np.float64],
+    last: npt.NDArray[np.float64],
+    cancel_when_full: npt.NDArray[np.bool_],
+    check_at: float,
+    trigger_setting: npt.NDArray[np.int64],
+    trigger_measure: npt.NDArray[np.int64],
+    trigger_at_least: npt.NDArray[np.float64],
+    trigger_days: npt.NDArray[np.int64],
+    down_below: npt.NDArray[np.float64],
+    down_days: npt.NDArray[np.int64],
+    add_capacity: npt.NDArray[np.float64],
+    add_staff: npt.NDArray[np.float64],
+    open_after: npt.NDArray[np.float64],
+    level_assessment: npt.NDArray[np.float64],
+    level_cancel: npt.NDArray[np.float64],
+    max_days: npt.NDArray[np.int64],
+    level_first_day: npt.NDArray[np.int64],
+    level_last_day: npt.NDArray[np.int64],
+    year: npt.NDArray[np.int64],
+    max_extra: npt.NDArray[np.float64],
+) -> tuple[
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.int8],
+    int,
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+    npt.NDArray[np.float64],
+]:
     """The replication's event loop: episode, float and integer columns of the stays (as
-    views of the record arrays), and the number of events processed."""
+    views of the record arrays), the number of events processed, and the operations log
+    (levels held by day, changes of escalation places as (time, setting, places) rows,
+    staff needed and available by setting and day, cancelled electives as (time, episode,
+    reason) rows)."""
     n = time.size
     n_days = acute_los_factor.shape[0]
+    n_levels = trigger_setting.size
+    escalates = n_levels > 0
+    any_staff = staffed.any()
+    any_window = windowed.any()
     # Stages: capacity, places taken, FIFO queue as a linked list through q_next.
     capacity = np.zeros(_N)
+    base_capacity = np.zeros(_N)
+    extra = np.zeros(_N)
     occupied = np.zeros(_N, dtype=np.int64)
     q_head = np.full(_N, -1, dtype=np.int64)
     q_tail = np.full(_N, -1, dtype=np.int64)
@@ -243,6 +392,48 @@ def _loop(
     had_acute = np.zeros(n, dtype=np.bool_)
     delay = np.zeros(n)  # a child's wait before its journey starts (readmission delay)
     src = source.copy()
+    # Staff: the day's workforce and booked need per setting; people in service of each
+    # staffed setting (a list per slot), with the day they took the place and its length.
+    st_w = np.zeros(_N)
+    st_s = np.zeros(_N)
+    slot = np.full(_N, -1, dtype=np.int64)
+    n_slots = 0
+    for s in range(_N):
+        if staffed[s]:
+            slot[s] = n_slots
+            n_slots += 1
+    n_svc = n if any_staff else 1
+    svc_list = np.zeros((max(n_slots, 1), n_svc), dtype=np.int32)
+    svc_len = np.zeros(max(n_slots, 1), dtype=np.int64)
+    svc_pos = np.zeros(n_svc, dtype=np.int64)
+    svc_day0 = np.zeros(n_svc, dtype=np.int64)
+    svc_days = np.zeros(n_svc, dtype=np.int64)
+    svc_need = np.zeros(n_svc)
+    needed = np.zeros((_N, n_days if any_staff else 1))
+    available = np.zeros((_N, n_days if any_staff else 1))
+    # Escalation: levels' state, opened places, the log.
+    on = np.zeros(n_levels, dtype=np.bool_)
+    opened = np.zeros(n_levels, dtype=np.bool_)
+    up = np.zeros(n_levels, dtype=np.int64)
+    down = np.zeros(n_levels, dtype=np.int64)
+    used = np.zeros((n_levels, int(year[-1]) + 1), dtype=np.int64)
+    pending = np.full(n_levels, -1, dtype=np.int64)
+    changed = np.zeros(n_levels, dtype=np.int8)
+    values = np.zeros(n_levels)
+    level_on = np.zeros((n_days if escalates else 0, n_levels), dtype=np.bool_)
+    n_changes_max = 2 * _N * n_levels * (n_days + 1) if escalates else 0
+    ch_f = np.zeros((3, n_changes_max))  # time, setting, places
+    n_changes = 0
+    esc_cancel = 0.0
+    esc_assess = 1.0
+    check_k = 0
+    day_k = 0
+    n_cancel_max = 0
+    for i in range(n):
+        if src[i] == _ELECTIVE:
+            n_cancel_max += 1
+    cancelled = np.zeros((3, n_cancel_max))  # time, episode, reason
+    n_cancelled = 0
     # Pending events: at most one per person in the system and per process; the heap grows
     # before any step that could overfill it (a person's step pushes at most four events).
     h_time = np.empty(1024)
@@ -259,12 +450,35 @@ def _loop(
 
     for s in range(_N):
         if defined[s]:
+            base_capacity[s] = cap_value[s, 0]
             capacity[s] = cap_value[s, 0]
             hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, -2 - s)
             eid += 1
+    if escalates:
+        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _CHECKS)
+        eid += 1
+    if any_staff:
+        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _DAYS)
+        eid += 1
     for i in range(n):
         if in_place[i]:
-            occupied[entry[i]] += 1
+            s = entry[i]
+            occupied[s] += 1
+            if staffed[s]:
+                _book(
+                    s,
+                    i,
+                    0,
+                    slot,
+                    svc_list,
+                    svc_len,
+                    svc_pos,
+                    svc_day0,
+                    svc_need,
+                    st_s,
+                    first,
+                    needed,
+                )
     hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS)
     eid += 1
     a_ptr = 0
@@ -278,6 +492,7 @@ def _loop(
         if now >= end:
             break
         who = h_who[0]
+        key = h_key[0]
         hn = _pop(h_time, h_key, h_who, hn)
         events += 1
 
@@ -305,17 +520,211 @@ def _loop(
                 a_ptr += 1
             continue
 
+        if who == _CHECKS:  # the daily escalation check (the first event only starts it)
+            while hn + n_levels + 2 > h_time.size:
+                h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+            if check_k > 0:
+                d = _day(now, first_day, n_days)
+                for k in range(n_levels):
+                    s = trigger_setting[k]
+                    values[k] = _watched(
+                        trigger_measure[k], float(occupied[s]), capacity[s], float(q_len[s])
+                    )
+                _escalation_step(
+                    values,
+                    d,
+                    on,
+                    up,
+                    down,
+                    used,
+                    trigger_at_least,
+                    trigger_days,
+                    down_below,
+                    down_days,
+                    max_days,
+                    level_first_day,
+                    level_last_day,
+                    year,
+                    changed,
+                )
+                closing = False
+                for k in range(n_levels):
+                    level_on[d, k] = on[k]
+                    if changed[k] == 1 and add_capacity[k].any():
+                        pending[k] = _NORMAL + eid
+                        hn = _push(
+                            h_time, h_key, h_who, hn, now + open_after[k], pending[k], _OPENS - k
+                        )
+                        eid += 1
+                    elif changed[k] == -1:
+                        pending[k] = -1
+                        if opened[k]:
+                            opened[k] = False
+                            closing = True
+                esc_cancel = 0.0
+                esc_assess = 1.0
+                kept = 1.0
+                for k in range(n_levels):
+                    if on[k]:
+                        kept *= 1.0 - level_cancel[k]
+                        esc_assess *= level_assessment[k]
+                esc_cancel = 1.0 - kept
+                if closing:
+                    n_changes = _set_extra(
+                        now,
+                        opened,
+                        add_capacity,
+                        max_extra,
+                        extra,
+                        base_capacity,
+                        capacity,
+                        ch_f,
+                        n_changes,
+                    )
+            check_k += 1
+            at = float(first_day + check_k - 1) + check_at
+            hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
+            eid += 1
+            continue
+
+        if who == _DAYS:  # the staff day: the day's workforce, and everyone's need today
+            d = _day(now, first_day, n_days)
+            for s in range(_N):
+                if staffed[s]:
+                    w = staff_per_day[s, d]
+                    for k in range(n_levels):
+                        if on[k]:
+                            w += add_staff[k, s]
+                    st_w[s] = w
+                    total = 0.0
+                    j = slot[s]
+                    for p in range(svc_len[j]):
+                        i = svc_list[j, p]
+                        svc_need[i] = _need(d, svc_day0[i], svc_days[i], first[s], last[s])
+                        total += svc_need[i]
+                    st_s[s] = total
+                    needed[s, d] = total
+                    available[s, d] = w
+            for s in range(_N):
+                if staffed[s]:
+                    while hn + q_len[s] + 1 > h_time.size:
+                        h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+                    hn, eid = _fill(
+                        s,
+                        occupied,
+                        capacity,
+                        q_head,
+                        q_next,
+                        q_len,
+                        h_time,
+                        h_key,
+                        h_who,
+                        hn,
+                        now,
+                        eid,
+                        staffed,
+                        st_w,
+                        st_s,
+                        first,
+                        d,
+                        slot,
+                        svc_list,
+                        svc_len,
+                        svc_pos,
+                        svc_day0,
+                        svc_need,
+                        needed,
+                    )
+            day_k += 1
+            at = float(first_day + day_k)
+            hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
+            eid += 1
+            continue
+
+        if who <= _OPENS:  # a level's places open (unless it stepped down meanwhile)
+            k = _OPENS - who
+            if pending[k] == key:
+                pending[k] = -1
+                opened[k] = True
+                n_changes = _set_extra(
+                    now,
+                    opened,
+                    add_capacity,
+                    max_extra,
+                    extra,
+                    base_capacity,
+                    capacity,
+                    ch_f,
+                    n_changes,
+                )
+                d = _day(now, first_day, n_days)
+                for s in range(_N):
+                    if defined[s]:
+                        while hn + q_len[s] + 1 > h_time.size:
+                            h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+                        hn, eid = _fill(
+                            s,
+                            occupied,
+                            capacity,
+                            q_head,
+                            q_next,
+                            q_len,
+                            h_time,
+                            h_key,
+                            h_who,
+                            hn,
+                            now,
+                            eid,
+                            staffed,
+                            st_w,
+                            st_s,
+                            first,
+                            d,
+                            slot,
+                            svc_list,
+                            svc_len,
+                            svc_pos,
+                            svc_day0,
+                            svc_need,
+                            needed,
+                        )
+            continue
+
         if who < 0:  # a capacity process
             s = -2 - who
             k = cap_k[s]
             if k < 0:  # started: wait for the first change (step 0 is the opening value)
                 k = 1
             else:
-                capacity[s] = cap_value[s, k]
+                base_capacity[s] = cap_value[s, k]
+                capacity[s] = cap_value[s, k] + extra[s]
                 while hn + q_len[s] + 1 > h_time.size:
                     h_time, h_key, h_who = _grown(h_time, h_key, h_who)
                 hn, eid = _fill(
-                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                    s,
+                    occupied,
+                    capacity,
+                    q_head,
+                    q_next,
+                    q_len,
+                    h_time,
+                    h_key,
+                    h_who,
+                    hn,
+                    now,
+                    eid,
+                    staffed,
+                    st_w,
+                    st_s,
+                    first,
+                    _day(now, first_day, n_days),
+                    slot,
+                    svc_list,
+                    svc_len,
+                    svc_pos,
+                    svc_day0,
+                    svc_need,
+                    needed,
                 )
                 k += 1
             if k < cap_steps[s]:
@@ -336,6 +745,7 @@ def _loop(
             r_i2[:, :nrec] = r_i[:, :nrec]
             r_ep, r_f, r_i = r_ep2, r_f2, r_i2
         p = phase[i]
+        today = _day(now, first_day, n_days)
 
         if p == _INIT and delay[i] > 0.0:
             phase[i] = _START
@@ -344,10 +754,31 @@ def _loop(
             continue
 
         ask = -1  # a setting to request a place in, after the step
+        leave = False  # leave the current place now, for `dest`
+        dest = -1
         if p in (_INIT, _START):
             s = entry[i]
+            if src[i] == _ELECTIVE and not in_place[i]:
+                reason = -1
+                if esc_cancel > 0.0 and u_cancel[i] < esc_cancel:
+                    reason = 0
+                elif cancel_when_full[elective[i]] and not (
+                    occupied[s] < capacity[s] and q_head[s] < 0
+                ):
+                    reason = 1
+                if reason >= 0:
+                    cancelled[0, n_cancelled] = now
+                    cancelled[1, n_cancelled] = i
+                    cancelled[2, n_cancelled] = reason
+                    n_cancelled += 1
+                    phase[i] = _DONE
+                    continue
             overflow = False
-            full = not (occupied[s] < capacity[s] and q_head[s] < 0)
+            full = not (
+                occupied[s] < capacity[s]
+                and q_head[s] < 0
+                and _staff_ok(s, staffed, st_w, st_s, first)
+            )
             if not in_place[i] and overflows[s] and full:
                 s = ACUTE
                 overflow = True
@@ -359,19 +790,56 @@ def _loop(
             if in_place[i]:
                 r_f[_ARRIVE, cur[i]] = now
                 phase[i] = _STAY_END
+                if staffed[s]:
+                    svc_day0[i] = int(np.floor(now))
+                    svc_days[i] = int(np.floor(now + los[i, s])) - svc_day0[i] + 1
                 hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
                 eid += 1
                 continue
             ask = s
             phase[i] = _GRANTED
 
-        elif p in (_GRANTED, _MOVED):
+        elif p in (_GRANTED, _MOVED, _TAKE):
             s = where[i]
-            if p == _MOVED:  # the next place is granted: leave this one at the same instant
+            if p == _MOVED and any_window:  # granted outside its window: take it when it opens
+                w = _WINDOW[r_i[_SETTING, nxt[i]]]
+                if w >= 0 and windowed[w]:
+                    at = _next_open(window_open, window_close, w, now, locality[i], first_day)
+                    if at > now:
+                        phase[i] = _TAKE
+                        hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, i)
+                        eid += 1
+                        continue
+            if p != _GRANTED:  # the next place is granted: leave this one at the same instant
                 r_f[_LEAVE, cur[i]] = now
                 occupied[s] -= 1  # a release grants at most one place
+                if staffed[s]:
+                    _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
                 hn, eid = _fill(
-                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
+                    s,
+                    occupied,
+                    capacity,
+                    q_head,
+                    q_next,
+                    q_len,
+                    h_time,
+                    h_key,
+                    h_who,
+                    hn,
+                    now,
+                    eid,
+                    staffed,
+                    st_w,
+                    st_s,
+                    first,
+                    today,
+                    slot,
+                    svc_list,
+                    svc_len,
+                    svc_pos,
+                    svc_day0,
+                    svc_need,
+                    needed,
                 )
                 cur[i] = nxt[i]
                 s = r_i[_SETTING, cur[i]]
@@ -379,11 +847,13 @@ def _loop(
             r_f[_ARRIVE, cur[i]] = now
             stay = los[i, s]
             if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
-                d = _day(now, first_day, n_days)
                 if s == ACUTE:
-                    stay *= acute_los_factor[d, locality[i]]
+                    stay *= acute_los_factor[today, locality[i]]
                 else:
-                    stay *= ic_los_factor[d, locality[i]]
+                    stay *= ic_los_factor[today, locality[i]]
+            if staffed[s]:
+                svc_day0[i] = int(np.floor(now))
+                svc_days[i] = int(np.floor(now + stay)) - svc_day0[i] + 1
             phase[i] = _STAY_END
             hn = _push(h_time, h_key, h_who, hn, now + stay, _NORMAL + eid, i)
             eid += 1
@@ -397,15 +867,14 @@ def _loop(
                 if s != ACUTE or not shift_pathways:
                     dest = int(after[i, s])
                 else:
-                    d = _day(now, first_day, n_days)
                     loc = locality[i]
                     pw = _pathway(
                         u_pathway[i],
                         pathway_probs[age_band[i]],
-                        p2_to_p1[d, loc],
-                        p3_to_p2[d, loc],
-                        p3_to_p1[d, loc],
-                        home_shift[d, loc],
+                        p2_to_p1[today, loc],
+                        p3_to_p2[today, loc],
+                        p3_to_p1[today, loc],
+                        home_shift[today, loc],
                     )
                     dest = int(pathway_dest[pw])
                 r_i[_NEXT, c] = dest
@@ -413,10 +882,19 @@ def _loop(
                 if forward and s == ACUTE and assessed:
                     days = assessment[i, assessed_column[dest]]
                     if policy_active:
-                        days *= assessment_factor[_day(now, first_day, n_days), locality[i]]
+                        days *= assessment_factor[today, locality[i]]
+                    if escalates:
+                        days *= esc_assess
                     if days > 0.0:
                         phase[i] = _ASSESSED
                         hn = _push(h_time, h_key, h_who, hn, now + days, _NORMAL + eid, i)
+                        eid += 1
+                        continue
+                if s == ACUTE and dest == HOME and windowed[0]:
+                    at = _next_open(window_open, window_close, 0, now, locality[i], first_day)
+                    if at > now:
+                        phase[i] = _HOME
+                        hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, i)
                         eid += 1
                         continue
             else:
@@ -429,41 +907,94 @@ def _loop(
                 ask = dest
                 phase[i] = _MOVED
             else:
-                r_f[_LEAVE, c] = now
-                occupied[s] -= 1  # a release grants at most one place
-                hn, eid = _fill(
-                    s, occupied, capacity, q_head, q_next, q_len, h_time, h_key, h_who, hn, now, eid
-                )
-                phase[i] = _DONE
-                if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
-                    _record(r_ep, r_f, r_i, nrec, i, ACUTE, src[i], now, False, False)
-                    cur[i] = nrec
-                    nrec += 1
-                    where[i] = ACUTE
-                    had_acute[i] = True
-                    ask = ACUTE
-                    phase[i] = _GRANTED
-                else:
-                    c = child[i]
-                    wait = -1.0
-                    kind = 0
-                    if dest == ACUTE:
-                        wait = 0.0
-                        kind = _ESCALATION
-                    elif dest in HOME_ENDS and had_acute[i] and readmit[i]:
-                        wait = readmit_delay[i]
-                        kind = _READMISSION
-                    if wait >= 0.0 and c >= 0:
-                        src[c] = kind
-                        delay[c] = wait
-                        phase[c] = _INIT
-                        hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, c)
-                        eid += 1
-                    continue
+                leave = True
 
-        if ask >= 0:  # request a place: granted now if free and nobody queues
-            if occupied[ask] < capacity[ask] and q_head[ask] < 0:
+        elif p == _HOME:  # the window home has opened
+            s = where[i]
+            dest = int(r_i[_NEXT, cur[i]])
+            leave = True
+
+        if leave:
+            c = cur[i]
+            r_f[_LEAVE, c] = now
+            occupied[s] -= 1  # a release grants at most one place
+            if staffed[s]:
+                _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
+            hn, eid = _fill(
+                s,
+                occupied,
+                capacity,
+                q_head,
+                q_next,
+                q_len,
+                h_time,
+                h_key,
+                h_who,
+                hn,
+                now,
+                eid,
+                staffed,
+                st_w,
+                st_s,
+                first,
+                today,
+                slot,
+                svc_list,
+                svc_len,
+                svc_pos,
+                svc_day0,
+                svc_need,
+                needed,
+            )
+            phase[i] = _DONE
+            if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
+                _record(r_ep, r_f, r_i, nrec, i, ACUTE, src[i], now, False, False)
+                cur[i] = nrec
+                nrec += 1
+                where[i] = ACUTE
+                had_acute[i] = True
+                ask = ACUTE
+                phase[i] = _GRANTED
+            else:
+                c = child[i]
+                wait = -1.0
+                kind = 0
+                if dest == ACUTE:
+                    wait = 0.0
+                    kind = _ESCALATION
+                elif dest in HOME_ENDS and had_acute[i] and readmit[i]:
+                    wait = readmit_delay[i]
+                    kind = _READMISSION
+                if wait >= 0.0 and c >= 0:
+                    src[c] = kind
+                    delay[c] = wait
+                    phase[c] = _INIT
+                    hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, c)
+                    eid += 1
+                continue
+
+        if ask >= 0:  # request a place: granted now if free, nobody queues, and staff allow
+            if (
+                occupied[ask] < capacity[ask]
+                and q_head[ask] < 0
+                and _staff_ok(ask, staffed, st_w, st_s, first)
+            ):
                 occupied[ask] += 1
+                if staffed[ask]:
+                    _book(
+                        ask,
+                        i,
+                        today,
+                        slot,
+                        svc_list,
+                        svc_len,
+                        svc_pos,
+                        svc_day0,
+                        svc_need,
+                        st_s,
+                        first,
+                        needed,
+                    )
                 hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, i)
                 eid += 1
             else:
@@ -475,7 +1006,47 @@ def _loop(
                     q_next[q_tail[ask]] = i
                 q_tail[ask] = i
 
-    return r_ep[:nrec], r_f[:, :nrec], r_i[:, :nrec], events
+    return (
+        r_ep[:nrec],
+        r_f[:, :nrec],
+        r_i[:, :nrec],
+        events,
+        level_on,
+        ch_f[:, :n_changes],
+        needed,
+        available,
+        cancelled[:, :n_cancelled],
+    )
+
+
+@numba.njit(cache=True)
+def _set_extra(
+    now: float,
+    opened: npt.NDArray[np.bool_],
+    add_capacity: npt.NDArray[np.float64],
+    max_extra: npt.NDArray[np.float64],
+    extra: npt.NDArray[np.float64],
+    base_capacity: npt.NDArray[np.float64],
+    capacity: npt.NDArray[np.float64],
+    ch_f: npt.NDArray[np.float64],
+    n_changes: int,
+) -> int:
+    """Set the places escalation adds to each setting from the opened levels (at most
+    ``max_extra``), log each change, and return the log's length."""
+    for s in range(_N):
+        total = 0.0
+        for k in range(opened.size):
+            if opened[k]:
+                total += add_capacity[k, s]
+        total = min(total, max_extra[s])
+        if total != extra[s]:
+            extra[s] = total
+            capacity[s] = base_capacity[s] + total
+            ch_f[0, n_changes] = now
+            ch_f[1, n_changes] = s
+            ch_f[2, n_changes] = total
+            n_changes += 1
+    return n_changes
 
 
 def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
@@ -488,9 +1059,10 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
     end = plan.end_time
     cap_time, cap_value, cap_steps = plan.capacity_arrays()
     policy = plan.policy
+    ops = plan.operations
     starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < end) & (ep.entry >= 0))
     order = starters[np.argsort(ep.time[starters], kind="stable")].astype(np.int64)
-    r_ep, r_f, r_i, events = _loop(
+    r_ep, r_f, r_i, events, level_on, changes, needed, available, cancelled = _loop(
         ep.time,
         ep.source,
         ep.locality,
@@ -504,6 +1076,8 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
         ep.readmit,
         ep.readmit_delay,
         ep.child,
+        ep.elective,
+        ep.u_cancel,
         order,
         plan.defined,
         plan.overflow,
@@ -527,6 +1101,46 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
         plan.pathway_destination,
         plan.assessed_column,
         int(order.size * 1.3) + 64,
+        ops.windowed,
+        ops.window_open,
+        ops.window_close,
+        ops.staffed,
+        ops.staff_per_day,
+        ops.first_need,
+        ops.last_need,
+        np.array([g.cancel_when_full for g in ops.electives] or [False]),
+        ops.check_at,
+        ops.trigger_setting,
+        ops.trigger_measure,
+        ops.trigger_at_least,
+        ops.trigger_days,
+        ops.down_below,
+        ops.down_days,
+        ops.add_capacity,
+        ops.add_staff,
+        ops.open_after,
+        ops.assessment_factor,
+        ops.cancel_electives,
+        ops.max_days,
+        ops.level_first_day,
+        ops.level_last_day,
+        ops.year,
+        ops.max_extra,
+    )
+    log = (
+        OperationsLog(
+            level_on=level_on,
+            change_time=changes[0].copy(),
+            change_setting=changes[1].astype(np.int8),
+            change_extra=changes[2].copy(),
+            staff_needed=needed,
+            staff_available=available,
+            cancelled_time=cancelled[0].copy(),
+            cancelled_episode=cancelled[1].astype(np.int64),
+            cancelled_reason=cancelled[2].astype(np.int8),
+        )
+        if ops.active
+        else None
     )
     records = StayRecords(
         episode=r_ep,
@@ -539,5 +1153,6 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
         next=r_i[_NEXT, :].copy(),
         overflow=r_i[_OVERFLOW, :].astype(bool),
         at_start=r_i[_AT_START, :].astype(bool),
+        operations=log,
     )
     return records, events

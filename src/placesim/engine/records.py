@@ -7,7 +7,40 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["StayRecords"]
+__all__ = ["OperationsLog", "StayRecords"]
+
+
+@dataclass(frozen=True)
+class OperationsLog:
+    """What the escalation plan, the electives and the workforces did in one replication.
+
+    Days are simulated day indices (warm-up included), as the plan's policy arrays.
+
+    Attributes
+    ----------
+    level_on
+        [day, level]: whether each escalation level held after that day's check.
+    change_time, change_setting, change_extra
+        Each change of the places escalation adds to a setting: when, which setting, and
+        the places added from then on (after ``max_extra_capacity``).
+    staff_needed, staff_available
+        [setting, day]: staff time booked by the people in service that day (the need of
+        those in service at its start, plus the first day of everyone granted a place
+        during it) and the workforce of the day, in the workforce's unit.
+    cancelled_time, cancelled_episode, cancelled_reason
+        Each cancelled elective admission: when, whose, and why (0: the escalation level's
+        cancellations, 1: no free bed).
+    """
+
+    level_on: npt.NDArray[np.bool_]
+    change_time: npt.NDArray[np.float64]
+    change_setting: npt.NDArray[np.int8]
+    change_extra: npt.NDArray[np.float64]
+    staff_needed: npt.NDArray[np.float64]
+    staff_available: npt.NDArray[np.float64]
+    cancelled_time: npt.NDArray[np.float64]
+    cancelled_episode: npt.NDArray[np.int64]
+    cancelled_reason: npt.NDArray[np.int8]
 
 
 @dataclass(frozen=True)
@@ -29,6 +62,7 @@ class StayRecords:
     next: npt.NDArray[np.int8]
     overflow: npt.NDArray[np.bool_]
     at_start: npt.NDArray[np.bool_]
+    operations: OperationsLog | None = None
 
     @property
     def size(self) -> int:

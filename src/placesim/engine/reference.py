@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Generator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,15 +26,25 @@ import numpy.typing as npt
 import simpy
 
 from placesim.demand import Episodes
-from placesim.engine.records import StayRecords
+from placesim.engine.records import OperationsLog, StayRecords
 from placesim.plan import Plan, pathway_after_moves
+from placesim.plan.operations import (
+    NOT_TAKEN,
+    escalation_step,
+    next_window_open,
+    staff_need,
+    watched_value,
+)
 from placesim.plan.pathways import (
     ACUTE,
     ASSESSED_DESTINATIONS,
+    CARE_HOME,
+    HOME,
     HOME_ENDS,
     INTERMEDIATE_CARE,
     PATHWAY_DESTINATION,
     RAPID_RESPONSE,
+    REABLEMENT,
     SOURCES,
     VIRTUAL_WARD,
 )
@@ -44,43 +55,106 @@ __all__ = ["run_reference_engine"]
 _ESCALATION = SOURCES.index("escalation")
 _READMISSION = SOURCES.index("readmission")
 _N_SETTINGS = len(SETTINGS)
+_ELECTIVE = SOURCES.index("elective")
+_WINDOW = {HOME: 0, INTERMEDIATE_CARE: 1, REABLEMENT: 2, CARE_HOME: 3}
+"""The discharge window of each destination (operations.WINDOW_DESTINATIONS)."""
+
+
+class _Staff:
+    """The staff time of one staffed setting: the day's workforce, the need booked, and the
+    people in service (a list with swap-removal, as the kernel's)."""
+
+    __slots__ = ("booked", "days", "first", "first_day", "last", "need", "needed", "people")
+
+    def __init__(self, first: float, last: float, needed: npt.NDArray[np.float64]) -> None:
+        self.first = first
+        self.last = last
+        self.needed = needed  # booked need by day: the log's row of this setting
+        self.booked = 0.0
+        self.people: list[int] = []
+        self.need: dict[int, float] = {}
+        self.first_day: dict[int, int] = {}
+        self.days: dict[int, int] = {}
+
+    def book(self, i: int, day: int) -> None:
+        self.people.append(i)
+        self.first_day[i] = NOT_TAKEN
+        self.need[i] = self.first
+        self.booked += self.first
+        self.needed[day] += self.first
+
+    def unbook(self, i: int) -> None:
+        self.booked -= self.need.pop(i)
+        p = self.people.index(i)
+        moved = self.people.pop()
+        if p < len(self.people):
+            self.people[p] = moved
+
+    def take(self, i: int, now: float, stay: float) -> None:
+        self.first_day[i] = int(np.floor(now))
+        self.days[i] = int(np.floor(now + stay)) - self.first_day[i] + 1
+
+    def new_day(self, day: int) -> None:
+        total = 0.0
+        for i in self.people:
+            self.need[i] = staff_need(
+                day, self.first_day[i], self.days.get(i, 0), self.first, self.last
+            )
+            total += self.need[i]
+        self.booked = total
+        self.needed[day] = total
 
 
 class _Stage:
-    """Places of one setting with a FIFO queue; capacity may change while people stay."""
+    """Places of one setting with a FIFO queue; capacity may change while people stay, and a
+    staffed setting also needs the day's spare staff time for each newcomer."""
 
-    __slots__ = ("capacity", "env", "occupied", "queue")
+    __slots__ = ("base", "capacity", "env", "occupied", "queue", "run", "staff", "workforce")
 
-    def __init__(self, env: simpy.Environment, capacity: float) -> None:
-        self.env = env
+    def __init__(self, run: _Run, capacity: float) -> None:
+        self.run = run
+        self.env = run.env
+        self.base = capacity
         self.capacity = capacity
         self.occupied = 0
-        self.queue: deque[simpy.Event] = deque()
+        self.queue: deque[tuple[int, simpy.Event]] = deque()
+        self.staff: _Staff | None = None
+        self.workforce = 0.0
+
+    def staff_ok(self) -> bool:
+        return self.staff is None or self.staff.booked + self.staff.first <= self.workforce
 
     def has_room(self) -> bool:
-        return self.occupied < self.capacity and not self.queue
+        return self.occupied < self.capacity and not self.queue and self.staff_ok()
 
-    def request(self) -> simpy.Event:
+    def request(self, i: int) -> simpy.Event:
         event = self.env.event()
         if self.has_room():
-            self.occupied += 1
-            event.succeed()
+            self._grant(i, event)
         else:
-            self.queue.append(event)
+            self.queue.append((i, event))
         return event
 
-    def release(self) -> None:
+    def release(self, i: int) -> None:
         self.occupied -= 1
-        self._fill()
+        if self.staff is not None:
+            self.staff.unbook(i)
+        self.fill()
 
-    def set_capacity(self, capacity: float) -> None:
-        self.capacity = capacity
-        self._fill()
+    def set_capacity(self, base: float, extra: float) -> None:
+        self.base = base
+        self.capacity = base + extra
 
-    def _fill(self) -> None:
-        while self.queue and self.occupied < self.capacity:
-            self.occupied += 1
-            self.queue.popleft().succeed()
+    def fill(self) -> None:
+        while self.queue and self.occupied < self.capacity and self.staff_ok():
+            i, event = self.queue.popleft()
+            self._grant(i, event)
+
+    def _grant(self, i: int, event: simpy.Event) -> None:
+        self.occupied += 1
+        if self.staff is not None:
+            self.staff.book(i, self.run.policy.day(self.env.now))
+        event.succeed()
 
 
 class _Run:
@@ -90,19 +164,43 @@ class _Run:
         self.ep = episodes
         self.env = simpy.Environment(initial_time=plan.first_time)
         self.end = plan.end_time
+        self.plan = plan
+        self.ops = plan.operations
+        self.policy = plan.policy
         self.stages: list[_Stage | None] = []
         self.overflows = [bool(x) for x in plan.overflow]
         for s in range(_N_SETTINGS):
             if plan.defined[s]:
                 schedule = plan.capacity_steps[s]
-                self.stages.append(_Stage(self.env, schedule[0][1]))
+                self.stages.append(_Stage(self, schedule[0][1]))
                 self.env.process(self._capacity_changes(s, list(schedule[1:])))
             else:
                 self.stages.append(None)
+        ops = self.ops
+        n_days = plan.policy.demand_factor.shape[0]
+        n_levels = len(ops.levels)
+        any_staff = bool(ops.staffed.any())
+        self.needed = np.zeros((_N_SETTINGS, n_days if any_staff else 1))
+        self.available = np.zeros((_N_SETTINGS, n_days if any_staff else 1))
+        for s in np.flatnonzero(ops.staffed).tolist():
+            self._stage(s).staff = _Staff(
+                float(ops.first_need[s]), float(ops.last_need[s]), self.needed[s]
+            )
+        self.extra = np.zeros(_N_SETTINGS)
+        self.on = np.zeros(n_levels, dtype=bool)
+        self.opened = np.zeros(n_levels, dtype=bool)
+        self.up = np.zeros(n_levels, dtype=np.int64)
+        self.down = np.zeros(n_levels, dtype=np.int64)
+        self.used = np.zeros((n_levels, int(ops.year[-1]) + 1), dtype=np.int64)
+        self.pending: list[object | None] = [None] * n_levels
+        self.level_on = np.zeros((n_days if n_levels else 0, n_levels), dtype=bool)
+        self.changes: list[tuple[float, int, float]] = []
+        self.cancelled: list[tuple[float, int, int]] = []
+        self.esc_cancel = 0.0
+        self.esc_assess = 1.0
         self.source = episodes.source.copy()
         self.los = episodes.los.tolist()
         self.after = episodes.after.tolist()
-        self.policy = plan.policy
         self.shift_pathways = self.policy.pathways_vary
         self.pathway_probs = plan.pathway_probs
         self.assessment = episodes.assessment.tolist()
@@ -125,7 +223,133 @@ class _Run:
         assert stage is not None
         for time, capacity in steps:
             yield self.env.timeout(time - self.env.now)
-            stage.set_capacity(capacity)
+            stage.set_capacity(capacity, float(self.extra[s]))
+            stage.fill()
+
+    def _checks(self) -> Generator[simpy.Event, Any, None]:
+        """The daily escalation check (the kernel's _CHECKS process)."""
+        ops, env = self.ops, self.env
+        first_day = self.policy.first_day
+        k = 0
+        while True:
+            at = float(first_day + k) + ops.check_at
+            yield env.timeout(at - env.now)
+            self._check()
+            k += 1
+
+    def _check(self) -> None:
+        ops, env = self.ops, self.env
+        day = self.policy.day(env.now)
+        values = np.zeros(len(ops.levels))
+        for k in range(values.size):
+            stage = self._stage(int(ops.trigger_setting[k]))
+            values[k] = watched_value(
+                int(ops.trigger_measure[k]),
+                float(stage.occupied),
+                stage.capacity,
+                float(len(stage.queue)),
+            )
+        changed = np.zeros(values.size, dtype=np.int8)
+        escalation_step(
+            values,
+            day,
+            self.on,
+            self.up,
+            self.down,
+            self.used,
+            ops.trigger_at_least,
+            ops.trigger_days,
+            ops.down_below,
+            ops.down_days,
+            ops.max_days,
+            ops.level_first_day,
+            ops.level_last_day,
+            ops.year,
+            changed,
+        )
+        closing = False
+        for k in range(values.size):
+            self.level_on[day, k] = self.on[k]
+            if changed[k] == 1 and ops.add_capacity[k].any():
+                token = object()
+                self.pending[k] = token
+                opening = env.timeout(float(ops.open_after[k]))
+                opening.callbacks.append(partial(self._open, k, token))
+            elif changed[k] == -1:
+                self.pending[k] = None
+                if self.opened[k]:
+                    self.opened[k] = False
+                    closing = True
+        kept, self.esc_assess = 1.0, 1.0
+        for k in range(values.size):
+            if self.on[k]:
+                kept *= 1.0 - float(ops.cancel_electives[k])
+                self.esc_assess *= float(ops.assessment_factor[k])
+        self.esc_cancel = 1.0 - kept
+        if closing:
+            self._set_extra()
+
+    def _open(self, k: int, token: object, _: simpy.Event) -> None:
+        """Level `k`'s places open, unless it stepped down meanwhile."""
+        if self.pending[k] is not token:
+            return
+        self.pending[k] = None
+        self.opened[k] = True
+        self._set_extra()
+        for stage in self.stages:
+            if stage is not None:
+                stage.fill()
+
+    def _set_extra(self) -> None:
+        ops = self.ops
+        for s in range(_N_SETTINGS):
+            total = 0.0
+            for k in range(self.opened.size):
+                if self.opened[k]:
+                    total += float(ops.add_capacity[k, s])
+            total = min(total, float(ops.max_extra[s]))
+            if total != self.extra[s]:
+                self.extra[s] = total
+                stage = self._stage(s)
+                stage.set_capacity(stage.base, total)
+                self.changes.append((self.env.now, s, total))
+
+    def _days(self) -> Generator[simpy.Event, Any, None]:
+        """The staff day (the kernel's _DAYS process): each day's workforce and needs."""
+        ops, env = self.ops, self.env
+        first_day = self.policy.first_day
+        k = 0
+        while True:
+            day = self.policy.day(env.now)
+            staffed = [s for s in range(_N_SETTINGS) if ops.staffed[s]]
+            for s in staffed:
+                stage = self._stage(s)
+                workforce = float(ops.staff_per_day[s, day])
+                for lv in range(self.on.size):
+                    if self.on[lv]:
+                        workforce += float(ops.add_staff[lv, s])
+                stage.workforce = workforce
+                assert stage.staff is not None
+                stage.staff.new_day(day)
+                self.available[s, day] = workforce
+            for s in staffed:
+                self._stage(s).fill()
+            k += 1
+            at = float(first_day + k)
+            yield env.timeout(at - env.now)
+
+    def _window_wait(self, i: int, w: int) -> float:
+        """Days until window `w` is open for person `i` (0 inside it)."""
+        ops = self.ops
+        at = next_window_open(
+            ops.window_open,
+            ops.window_close,
+            w,
+            self.env.now,
+            int(self.ep.locality[i]),
+            self.policy.first_day,
+        )
+        return at - self.env.now if at > self.env.now else 0.0
 
     def _record(self, i: int, s: int, overflow: bool = False, at_start: bool = False) -> int:
         self.r_episode.append(i)
@@ -179,6 +403,8 @@ class _Run:
         if self.policy.active:
             day = self.policy.day(self.env.now)
             days *= float(self.policy.assessment_factor[day, self.ep.locality[i]])
+        if self.ops.levels:
+            days *= self.esc_assess
         return days
 
     def journey(self, i: int) -> Generator[simpy.Event, Any, None]:
@@ -190,13 +416,16 @@ class _Run:
             self.r_arrive[rec] = env.now  # the place was taken before the run began
             stay = self.los[i][s]  # a remaining stay, drawn for the census
         else:
+            if self.source[i] == _ELECTIVE and self._cancelled(i, s):
+                return
             overflow = False
             if self.overflows[s] and not self._stage(s).has_room():
                 s, overflow = ACUTE, True
             rec = self._record(i, s, overflow)
-            yield self._stage(s).request()
+            yield self._stage(s).request(i)
             self.r_arrive[rec] = env.now
             stay = self._stay(i, s)
+        self._take(i, s, stay)
         had_acute = s == ACUTE
         while True:
             yield env.timeout(stay)
@@ -210,20 +439,30 @@ class _Run:
                     if assessment > 0.0:
                         yield env.timeout(assessment)
                 nxt = self._record(i, dest)
-                yield self._stage(dest).request()
+                yield self._stage(dest).request(i)
+                w = _WINDOW.get(dest, -1)
+                if w >= 0 and self.ops.windowed[w]:
+                    wait = self._window_wait(i, w)
+                    if wait > 0.0:  # granted outside its window: taken when it opens
+                        yield env.timeout(wait)
                 self.r_leave[rec] = env.now
-                self._stage(s).release()
+                self._stage(s).release(i)
                 self.r_arrive[nxt] = env.now
                 s, rec = dest, nxt
                 stay = self._stay(i, s)
+                self._take(i, s, stay)
                 continue
+            if s == ACUTE and dest == HOME and self.ops.windowed[0]:
+                wait = self._window_wait(i, 0)
+                if wait > 0.0:
+                    yield env.timeout(wait)
             self.r_leave[rec] = env.now
-            self._stage(s).release()
+            self._stage(s).release(i)
             if dest == ACUTE:
                 if s in (RAPID_RESPONSE, VIRTUAL_WARD):
                     s = ACUTE
                     rec = self._record(i, s)
-                    yield self._stage(s).request()
+                    yield self._stage(s).request(i)
                     self.r_arrive[rec] = env.now
                     stay = self._stay(i, s)
                     had_acute = True
@@ -232,6 +471,27 @@ class _Run:
             elif dest in HOME_ENDS and had_acute and self.ep.readmit[i]:
                 self._start_child(i, _READMISSION, float(self.ep.readmit_delay[i]))
             return
+
+    def _cancelled(self, i: int, s: int) -> bool:
+        """Whether elective `i` is cancelled on arrival: by the escalation level's share, or
+        (for a stream that cancels when full) for want of a free bed. Logged if so."""
+        reason = -1
+        if self.esc_cancel > 0.0 and self.ep.u_cancel[i] < self.esc_cancel:
+            reason = 0
+        elif self.ops.electives[int(self.ep.elective[i])].cancel_when_full and not (
+            self._stage(s).has_room()
+        ):
+            reason = 1
+        if reason < 0:
+            return False
+        self.cancelled.append((self.env.now, i, reason))
+        return True
+
+    def _take(self, i: int, s: int, stay: float) -> None:
+        """Person `i` takes their place in `s` now, for `stay` days: the staff profile starts."""
+        staff = self._stage(s).staff
+        if staff is not None:
+            staff.take(i, self.env.now, stay)
 
     def _start_child(self, i: int, source: int, delay: float) -> None:
         c = int(self.ep.child[i])
@@ -257,8 +517,15 @@ class _Run:
 
     def run(self) -> StayRecords:
         ep = self.ep
+        if self.ops.levels:
+            self.env.process(self._checks())
+        if self.ops.staffed.any():
+            self.env.process(self._days())
         for i in np.flatnonzero(ep.in_place).tolist():
-            self._stage(int(ep.entry[i])).occupied += 1
+            stage = self._stage(int(ep.entry[i]))
+            stage.occupied += 1
+            if stage.staff is not None:
+                stage.staff.book(i, 0)
         starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < self.end) & (ep.entry >= 0))
         order = starters[np.argsort(ep.time[starters], kind="stable")]
         self.env.process(self.arrivals(order))
@@ -274,6 +541,22 @@ class _Run:
             next=np.array(self.r_next, dtype=np.int8),
             overflow=np.array(self.r_overflow, dtype=bool),
             at_start=np.array(self.r_at_start, dtype=bool),
+            operations=self._log() if self.ops.active else None,
+        )
+
+    def _log(self) -> OperationsLog:
+        changes = np.array(self.changes, dtype=float).reshape(-1, 3)
+        cancelled = np.array(self.cancelled, dtype=float).reshape(-1, 3)
+        return OperationsLog(
+            level_on=self.level_on,
+            change_time=changes[:, 0].copy(),
+            change_setting=changes[:, 1].astype(np.int8),
+            change_extra=changes[:, 2].copy(),
+            staff_needed=self.needed,
+            staff_available=self.available,
+            cancelled_time=cancelled[:, 0].copy(),
+            cancelled_episode=cancelled[:, 1].astype(np.int64),
+            cancelled_reason=cancelled[:, 2].astype(np.int8),
         )
 
 

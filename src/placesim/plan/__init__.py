@@ -23,6 +23,13 @@ from placesim.plan.compiled import (
     compile_plan,
     older_bands,
 )
+from placesim.plan.operations import (
+    ELECTIVE_GROUP,
+    TRIGGER_MEASURES,
+    ElectiveGroup,
+    Operations,
+    compile_operations,
+)
 from placesim.plan.policy import (
     Policy,
     compile_policy,
@@ -35,15 +42,20 @@ from placesim.plan.segments import DAYS_PER_YEAR, Segments, build_segments
 __all__ = [
     "ASSESSED_PATHWAYS",
     "DAYS_PER_YEAR",
+    "ELECTIVE_GROUP",
     "OLDER_AGE",
+    "TRIGGER_MEASURES",
     "ArrivalGroup",
+    "ElectiveGroup",
     "InitialCensus",
+    "Operations",
     "Plan",
     "Policy",
     "Segments",
     "age_band_lower_bound",
     "build_segments",
     "capacity_schedule",
+    "compile_operations",
     "compile_plan",
     "compile_policy",
     "older_bands",

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from placesim.plan.arrivals import INITIAL_GROUP, ArrivalGroup, build_groups
 from placesim.plan.capacity import capacity_schedule
+from placesim.plan.operations import Operations, compile_operations
 from placesim.plan.pathways import (
     ASSESSED_DESTINATIONS,
     DESTINATIONS,
@@ -132,6 +133,8 @@ class Plan:
         The scenario's unit costs, or None when it prices nothing.
     periods
         The scenario's named periods: name -> (first day, last day), both included.
+    operations
+        Escalation levels, electives, workforces and discharge windows.
     """
 
     name: str
@@ -159,6 +162,7 @@ class Plan:
     older_people: tuple[float, ...]
     costs: Costs | None
     periods: dict[str, tuple[dt.date, dt.date]]
+    operations: Operations
 
     @property
     def first_time(self) -> float:
@@ -237,6 +241,10 @@ def compile_plan(scenario: Scenario) -> Plan:
     partnerships = list(segments.partnerships) if segments is not None else []
     policy = compile_policy(scenario)
     groups = build_groups(scenario, segments, localities, policy)
+    operations = compile_operations(scenario, policy)
+    for stream in scenario.electives:
+        if stream.locality not in localities:
+            localities.append(stream.locality)
 
     los = tuple(
         tuple(defined[name].los_by_age_band.get(band, defined[name].los) for band in bands)
@@ -315,6 +323,7 @@ def compile_plan(scenario: Scenario) -> Plan:
         older_people=_older_people(scenario),
         costs=scenario.costs,
         periods={name: (w.start, w.end) for name, w in scenario.periods.items()},
+        operations=operations,
     )
 
 

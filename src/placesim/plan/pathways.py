@@ -58,10 +58,18 @@ ASSESSED_DESTINATIONS = (REABLEMENT, INTERMEDIATE_CARE, CARE_HOME)
 PATHWAYS: tuple[str, ...] = ("P0", "P1", "P2", "P3", "death")
 PATHWAY_DESTINATION = np.array([DESTINATIONS.index(PATHWAY_ROUTES[p]) for p in PATHWAYS])
 
-SOURCES: tuple[str, ...] = ("crisis", "referral", "initial", "readmission", "escalation")
+SOURCES: tuple[str, ...] = (
+    "crisis",
+    "referral",
+    "initial",
+    "readmission",
+    "escalation",
+    "elective",
+)
 """How an episode began: a population crisis, an external referral, the starting census,
-a readmission after the journey ended at home, or an escalation to acute from an
-intermediate-care bed or reablement (a new admission with its own draws)."""
+a readmission after the journey ended at home, an escalation to acute from an
+intermediate-care bed or reablement (a new admission with its own draws), or a planned
+(elective) admission."""
 
 _OUTCOME_DEST: dict[str, dict[str, int]] = {
     setting: {key: DESTINATIONS.index(dest) for key, dest in routes.items()}

@@ -30,6 +30,8 @@ from placesim.scenario import (
 __all__ = [
     "Policy",
     "compile_policy",
+    "lever_strength",
+    "lever_targets",
     "p3_moves",
     "pathway_after_moves",
     "shift_pathway",
@@ -48,6 +50,8 @@ class Policy:
 
     active: bool
     first_day: int
+    localities: tuple[str, ...]  # the locality labels of the arrays' locality axis
+    partnerships: tuple[str, ...]
     demand_factor: npt.NDArray[np.float64]  # [day, locality, band, residence]
     locality_divert: npt.NDArray[np.float64]  # [day, locality, band, residence]
     locality_to_rr: npt.NDArray[np.float64]  # [day, locality, band, residence]
@@ -115,7 +119,10 @@ def p3_moves(p3_to_p1: float, p3_to_p2: float) -> tuple[float, float]:
     return p3_to_p1 / total, p3_to_p2 / total
 
 
-def _targets(lever: Lever, localities: list[str], partnerships: list[str]) -> npt.NDArray[np.bool_]:
+def lever_targets(
+    lever: Lever, localities: list[str], partnerships: list[str]
+) -> npt.NDArray[np.bool_]:
+    """Which localities `lever` acts in (all when it names none)."""
     mask = np.ones(len(localities), dtype=bool)
     if lever.localities is not None:
         mask &= np.isin(localities, lever.localities)
@@ -124,10 +131,10 @@ def _targets(lever: Lever, localities: list[str], partnerships: list[str]) -> np
     return mask
 
 
-def _strength(
+def lever_strength(
     lever: Lever, days: npt.NDArray[np.float64], start_date: dt.date
 ) -> npt.NDArray[np.float64]:
-    """Fraction of the full effect on each day (0 before start and after end)."""
+    """Fraction of `lever`'s full effect on each day (0 before start and after end)."""
     start = float((lever.start - start_date).days)
     mid = days + 0.5
     if lever.ramp_up_days > 0:
@@ -147,8 +154,15 @@ def compile_policy(scenario: Scenario) -> Policy:
     pop = scenario.population
     localities = [loc.name for loc in pop.localities] if pop else []
     partnerships = [loc.partnership for loc in pop.localities] if pop else []
-    referral_localities = [r.locality for r in scenario.referrals if r.locality not in localities]
-    localities += [*dict.fromkeys(referral_localities), "unspecified"]
+    localities += [
+        *dict.fromkeys(
+            name
+            for name in [r.locality for r in scenario.referrals]
+            + [e.locality for e in scenario.electives]
+            if name not in localities
+        ),
+        "unspecified",
+    ]
     partnerships += localities[len(partnerships) :]
     bands = scenario.age_bands
     n_loc, n_band = len(localities), len(bands)
@@ -172,8 +186,8 @@ def compile_policy(scenario: Scenario) -> Policy:
         levers.extend(item.expand() if isinstance(item, LocalityRollout) else [item])
 
     for lever in levers:
-        strength = _strength(lever, days, cal.start_date)
-        where = _targets(lever, localities, partnerships)
+        strength = lever_strength(lever, days, cal.start_date)
+        where = lever_targets(lever, localities, partnerships)
         s = strength[:, None] * where[None, :]  # [day, locality]
         if isinstance(lever, DemandChange):
             band_mask = (
@@ -208,6 +222,8 @@ def compile_policy(scenario: Scenario) -> Policy:
     return Policy(
         active=bool(scenario.interventions),
         first_day=-cal.warmup_days,
+        localities=tuple(localities),
+        partnerships=tuple(partnerships),
         demand_factor=demand,
         locality_divert=divert["locality"],
         locality_to_rr=to_rr["locality"],

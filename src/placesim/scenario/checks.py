@@ -17,11 +17,15 @@ from placesim.scenario.levers import (
     CapacityChangeIntervention,
     CareHomeSupport,
     DemandChange,
+    DischargeWindowChange,
+    EscalationLevelChange,
     HomeFirst,
     IntegratedLocality,
     LocalityRollout,
+    StaffLever,
 )
 from placesim.scenario.messages import clip, did_you_mean, listing
+from placesim.scenario.operations import EscalationLevel, clock_hours
 from placesim.scenario.routes import OUTCOME_ROUTES, PATHWAY_ROUTES
 from placesim.scenario.schema import Scenario
 
@@ -181,7 +185,143 @@ def check_scenario(sc: Scenario) -> list[str]:
                 f"lie inside the reporting window, {cal.start_date} to {last_day}"
             )
     _check_interventions(problems, sc, bands, defined)
+    _check_operations(problems, sc, bands, defined)
     return problems
+
+
+def _check_setting_keys(
+    problems: list[str], path: str, keys: Sequence[str], defined: Mapping[str, Any]
+) -> None:
+    for key in keys:
+        if key not in defined:
+            problems.append(
+                f"{path}.{key}: '{clip(key)}' is not a setting of the scenario "
+                f"({listing(list(defined)) or 'none'})"
+            )
+
+
+def _check_level(
+    problems: list[str], path: str, level: EscalationLevel, sc: Scenario, defined: Mapping[str, Any]
+) -> None:
+    trigger = level.trigger
+    if trigger.setting not in defined:
+        problems.append(f"{path}.trigger.setting: '{trigger.setting}' is not defined in settings")
+    elif trigger.measure == "occupancy_rate" and defined[trigger.setting].capacity == "unlimited":
+        problems.append(
+            f"{path}.trigger.measure: occupancy_rate is not allowed for '{trigger.setting}', "
+            "whose capacity is unlimited; watch its census or waiting"
+        )
+    below = level.step_down.below
+    if below is not None and below > trigger.at_least:
+        problems.append(
+            f"{path}.step_down.below: {below:g} is not allowed: must be at most the trigger's "
+            f"at_least ({trigger.at_least:g}), or the level would step down while triggered"
+        )
+    _check_setting_keys(problems, f"{path}.add_capacity", list(level.add_capacity), defined)
+    for name, places in level.add_capacity.items():
+        if name in defined and places and defined[name].capacity == "unlimited":
+            problems.append(
+                f"{path}.add_capacity.{name}: '{name}' has unlimited capacity, which cannot grow"
+            )
+    for name in level.add_staff:
+        if name not in sc.staff:
+            problems.append(
+                f"{path}.add_staff.{name}: '{name}' has no workforce in `staff:` to add to"
+            )
+    if level.start and level.end and level.end < level.start:
+        problems.append(
+            f"{path}.end: {level.end} is not allowed: must be on or after start {level.start}"
+        )
+
+
+def _check_operations(
+    problems: list[str], sc: Scenario, bands: Sequence[str], defined: Mapping[str, Any]
+) -> None:
+    """Escalation, electives, staff and discharge windows name what the scenario has."""
+    plan = sc.escalation
+    if plan is not None:
+        if clock_hours(plan.check_time) >= 24.0:
+            problems.append(
+                f"escalation.check_time: '{plan.check_time}' is not allowed: the daily check "
+                "is at 00:00 to 23:59"
+            )
+        names = Counter(level.name for level in plan.levels)
+        for i, level in enumerate(plan.levels):
+            path = f"escalation.levels[{i}]"
+            if names[level.name] > 1:
+                problems.append(f"{path}.name: '{clip(level.name)}' is repeated; names must differ")
+            _check_level(problems, path, level, sc, defined)
+        _check_setting_keys(
+            problems, "escalation.max_extra_capacity", list(plan.max_extra_capacity), defined
+        )
+        _check_setting_keys(
+            problems, "escalation.place_day_cost", list(plan.place_day_cost), defined
+        )
+    counts = Counter(e.name for e in sc.electives)
+    for i, stream in enumerate(sc.electives):
+        base = f"electives[{i}]"
+        if "acute" not in defined:
+            problems.append(f"{base}: admits to acute, which is not defined")
+        if counts[stream.name] > 1:
+            problems.append(f"{base}.name: '{clip(stream.name)}' is repeated; names must differ")
+        if stream.age_band is None:
+            if len(bands) > 1:
+                problems.append(
+                    f"{base}.age_band: is required when the scenario has several age bands "
+                    f"({listing(bands)})"
+                )
+        elif stream.age_band not in bands:
+            problems.append(
+                f"{base}.age_band: '{clip(stream.age_band)}' is not one of {listing(bands)}"
+            )
+        if stream.start and stream.end and stream.end < stream.start:
+            problems.append(
+                f"{base}.end: {stream.end} is not allowed: must be on or after start {stream.start}"
+            )
+    for name, workforce in sc.staff.items():
+        if name not in defined:
+            problems.append(f"staff.{name}: '{name}' is not defined in settings")
+        previous: dt.date | None = None
+        for k, change in enumerate(workforce.changes):
+            if previous is not None and change.date <= previous:
+                problems.append(
+                    f"staff.{name}.changes[{k}].date: {change.date} must be later than {previous}"
+                )
+            previous = change.date
+    for destination in sc.discharge_windows:
+        if destination == "home":
+            if "acute" not in defined or sc.discharge is None:
+                problems.append(
+                    "discharge_windows.home: applies to acute discharges home, but the scenario "
+                    "has no acute setting with discharge pathways"
+                )
+        elif destination not in defined:
+            problems.append(
+                f"discharge_windows.{destination}: '{destination}' is not defined in settings"
+            )
+    for i, lever in enumerate(sc.interventions):
+        base = f"interventions[{i}]"
+        if isinstance(lever, StaffLever) and lever.setting not in sc.staff:
+            problems.append(
+                f"{base}.setting: '{lever.setting}' has no workforce in `staff:` to change"
+            )
+        elif isinstance(lever, EscalationLevelChange):
+            if sc.escalation is None:
+                problems.append(
+                    f"{base}: an escalation level needs an `escalation:` plan (its check time)"
+                )
+            _check_level(problems, f"{base}.level", lever.level, sc, defined)
+            if lever.localities is not None or lever.partnerships is not None:
+                problems.append(
+                    f"{base}: escalation is place-wide: localities and partnerships are not "
+                    "allowed here"
+                )
+        elif isinstance(lever, DischargeWindowChange):
+            for destination in lever.destinations:
+                if destination != "home" and destination not in defined:
+                    problems.append(
+                        f"{base}.destinations: '{destination}' is not defined in settings"
+                    )
 
 
 def _check_names(

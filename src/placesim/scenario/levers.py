@@ -15,18 +15,22 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from placesim.scenario.fields import Date
+from placesim.scenario.operations import DischargeWindow, EscalationLevel
 
 __all__ = [
     "PILOT_DIVERSION",
     "CapacityChangeIntervention",
     "CareHomeSupport",
     "DemandChange",
+    "DischargeWindowChange",
+    "EscalationLevelChange",
     "HomeFirst",
     "IntegratedLocality",
     "Intervention",
     "Lever",
     "LocalityRollout",
     "Phase",
+    "StaffLever",
 ]
 
 Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
@@ -189,12 +193,47 @@ class DemandChange(Lever):
     )
 
 
+class StaffLever(Lever):
+    """Staff time added to (or taken from) a home-based service's workforce; several stack.
+
+    The workforce is one pool per service: staff added for a partnership's localities
+    (a roll-out's reablement hours) join that pool.
+    """
+
+    type: Literal["staff_change"]
+    setting: Literal["rapid_response", "virtual_ward", "reablement"]
+    change: float = Field(
+        allow_inf_nan=False,
+        description="Visits or hours a day added (negative: removed), in the workforce's unit.",
+    )
+
+
+class DischargeWindowChange(Lever):
+    """New discharge hours for people of some localities (a seven-day discharge team)."""
+
+    type: Literal["discharge_window"]
+    destinations: list[Literal["home", "intermediate_care", "reablement", "care_home"]] = Field(
+        min_length=1, description="Where the window applies (home: acute discharges home)."
+    )
+    window: DischargeWindow = Field(description="The days and hours while the lever acts.")
+
+
+class EscalationLevelChange(Lever):
+    """An escalation level added to the plan between two dates (a winter plan's extra level)."""
+
+    type: Literal["escalation_level"]
+    level: EscalationLevel = Field(description="The level, as in escalation.levels.")
+
+
 Intervention = Annotated[
     HomeFirst
     | IntegratedLocality
     | LocalityRollout
     | CareHomeSupport
     | CapacityChangeIntervention
-    | DemandChange,
+    | DemandChange
+    | StaffLever
+    | DischargeWindowChange
+    | EscalationLevelChange,
     Field(discriminator="type"),
 ]

@@ -22,6 +22,7 @@ from pydantic import (
 from placesim.scenario.distributions import Distribution
 from placesim.scenario.fields import Date
 from placesim.scenario.levers import Intervention
+from placesim.scenario.operations import DischargeWindow, ElectiveStream, Escalation, Workforce
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -526,6 +527,23 @@ class Scenario(_Model):
         default_factory=dict,
         description="Named periods to report on (e.g. winter: 2025-12-01:2026-03-31), each "
         "inside the reporting window; used as --period NAME.",
+    )
+    escalation: Escalation | None = Field(
+        default=None, description="The escalation plan: levels that react to pressure."
+    )
+    electives: list[ElectiveStream] = Field(
+        default_factory=list, description="Planned admissions into acute beds, by weekday."
+    )
+    staff: dict[Literal["rapid_response", "virtual_ward", "reablement"], Workforce] = Field(
+        default_factory=dict,
+        description="Staff time of home-based services (places still apply as well).",
+    )
+    discharge_windows: dict[
+        Literal["home", "intermediate_care", "reablement", "care_home"], DischargeWindow
+    ] = Field(
+        default_factory=dict,
+        description="Days and hours in which acute discharges home (home), and moves into "
+        "intermediate care, reablement and care homes, may happen (default: any time).",
     )
 
     @field_validator("schema_version")
