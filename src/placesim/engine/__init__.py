@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from placesim.engine.choice import ENGINES, check_engine, run_engine
 from placesim.engine.kernel import run_kernel
-from placesim.engine.records import StayRecords
+from placesim.engine.records import OperationsLog, StayRecords
 from placesim.engine.reference import run_reference_engine
 
 __all__ = [
     "ENGINES",
+    "OperationsLog",
     "StayRecords",
     "check_engine",
     "run_engine",

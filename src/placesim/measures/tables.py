@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from placesim.demand import Episodes
-from placesim.engine import StayRecords
+from placesim.engine import OperationsLog, StayRecords
 from placesim.errors import PlacesimError
 from placesim.measures.statistics import spread, t_interval
 from placesim.plan import Plan
@@ -26,7 +26,10 @@ __all__ = [
     "CAN_BE_NEGATIVE",
     "GROUPINGS",
     "GROUP_MEASURES",
+    "LEVEL_DAYS",
     "MEASURES",
+    "OPERATIONS_COLUMNS",
+    "PLACE",
     "DailyArrays",
     "StayArrays",
     "daily_table",
@@ -57,6 +60,21 @@ MEASURES: dict[str, str] = {
     "capacity": "beds",
     "capacity_needed": "beds",
     "capacity_gap": "beds",
+    "extra_capacity": "beds",
+    "extra_place_days": "bed days",
+    "electives_cancelled": "operations",
+    "days_escalated": "days",
+    "escalation_cost": "GBP",
+    "visits_needed": "visits a day",
+    "visits_available": "visits a day",
+    "visits_used": "visits a day",
+    "visits_short": "visits a day",
+    "hours_needed": "hours a day",
+    "hours_available": "hours a day",
+    "hours_used": "hours a day",
+    "hours_short": "hours a day",
+    "shortfall_days": "days",
+    "wte_needed": "WTE",
 }
 """Measure names (stable: scripts rely on them) and their units in a setting of beds; the
 caseload settings count places instead (:func:`measure_unit`)."""
@@ -68,10 +86,16 @@ time or a share, so its interval is cut at zero (:func:`summarise`)."""
 _CASELOAD = frozenset({"rapid_response", "reablement"})
 
 
+PLACE = "place"
+"""The `setting` of measures of the whole place: the escalation level's days and cost."""
+LEVEL_DAYS = "days_at_level_"
+"""Prefix of the measures ``days_at_level_1``, ``days_at_level_2``, ...: days at each level."""
+
+
 def measure_unit(measure: str, setting: str) -> str:
     """The unit of `measure` in `setting`: rapid response and reablement are caseloads of
     places (people on the books), not beds."""
-    unit = MEASURES[measure]
+    unit = "days" if measure.startswith(LEVEL_DAYS) else MEASURES[measure]
     if setting in _CASELOAD:
         return {"beds": "places", "bed days": "place days"}.get(unit, unit)
     return unit
@@ -168,12 +192,21 @@ class DailyArrays:
     @classmethod
     def from_table(cls, daily: pd.DataFrame) -> DailyArrays:
         """The arrays of one replication's rows of a daily table (:func:`daily_table`)."""
-        names = ("day", "census", "occupied_mean", "capacity", "waiting", "admissions")
+        names = (
+            "day",
+            "census",
+            "occupied_mean",
+            "capacity",
+            "waiting",
+            "admissions",
+            "ready_days",
+            *(c for c in OPERATIONS_COLUMNS if c in daily.columns),
+        )
         columns = {}
         for name in SETTINGS:
             d = daily[daily["setting"] == name]
             if len(d):
-                columns[name] = {c: d[c].to_numpy() for c in (*names, "ready_days")}
+                columns[name] = {c: d[c].to_numpy() for c in names}
         return cls(columns)
 
     def window(self, setting: str, start: float, end: float, whole: bool) -> dict[str, Any]:
@@ -269,6 +302,13 @@ def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFr
     day; ``ready_not_discharged`` counts people still in a place at that midnight after
     their discharge-ready time (no criteria to reside), and ``ready_days`` is the time
     they spent so during the day (its sum is the delayed bed days).
+
+    A run with operations (docs/model.md, "Operations") adds ``extra_capacity`` (places
+    the escalation plan added, averaged over the day, and part of ``capacity``),
+    ``escalation_level`` (the highest level held after the day's check, 0 for none),
+    ``escalation_held`` (bit k set when level k + 1 held), ``escalation_cost`` (the day's
+    cost of levels and added places, for the whole place), ``electives_cancelled`` (acute
+    rows) and ``staff_needed`` and ``staff_available`` (staffed settings; NaN elsewhere).
     """
     horizon = plan.horizon_days
     days = np.arange(horizon, dtype=float)
@@ -304,9 +344,133 @@ def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFr
             )
         )
     out = pd.concat(frames, ignore_index=True)
+    if records.operations is not None:
+        _add_operations(out, plan, records.operations)
     out.insert(1, "date", pd.Timestamp(plan.start_date) + pd.to_timedelta(out["day"], "D"))
     out["setting"] = pd.Categorical(out["setting"], categories=list(SETTINGS))
     return out
+
+
+OPERATIONS_COLUMNS: tuple[str, ...] = (
+    "extra_capacity",
+    "escalation_level",
+    "escalation_held",
+    "escalation_cost",
+    "electives_cancelled",
+    "staff_needed",
+    "staff_available",
+)
+"""Daily columns of a run with operations (docs/model.md, "Operations")."""
+
+
+def _step_integral(
+    times: npt.NDArray[np.float64], values: npt.NDArray[np.float64], edges: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The integral up to each of `edges` of a step function that is 0 until ``times[0]``
+    and ``values[j]`` from ``times[j]`` on (times sorted)."""
+    ends = np.append(times[1:], np.inf)
+    spans = np.clip(edges[:, None] - times[None, :], 0.0, (ends - times)[None, :])
+    return np.asarray(spans @ values, dtype=float)
+
+
+def _add_operations(out: pd.DataFrame, plan: Plan, log: OperationsLog) -> None:
+    """The daily columns of escalation, electives and staff (rows: setting-major, as
+    :func:`daily_table` builds them), in place."""
+    ops = plan.operations
+    horizon = plan.horizon_days
+    edges = np.arange(horizon + 1, dtype=float)
+    sim = np.arange(horizon) + plan.warmup_days  # the reporting days' simulated indices
+    shown = [s for s in range(len(SETTINGS)) if plan.defined[s]]
+    extra = {
+        s: np.diff(
+            _step_integral(
+                log.change_time[log.change_setting == s],
+                log.change_extra[log.change_setting == s],
+                edges,
+            )
+        )
+        for s in shown
+    }
+    if ops.levels:
+        on = log.level_on[sim]
+        level = (on * np.arange(1, len(ops.levels) + 1)[None, :]).max(axis=1)
+        held = on.astype(np.int64) @ (1 << np.arange(len(ops.levels), dtype=np.int64))
+        cost = on.astype(float) @ ops.cost_per_day
+    else:
+        level = held = np.zeros(horizon, dtype=np.int64)
+        cost = np.zeros(horizon)
+    for s in shown:
+        cost = cost + extra[s] * ops.place_day_cost[s]
+    cancelled = np.bincount(
+        np.floor(log.cancelled_time[log.cancelled_time >= 0.0]).astype(np.int64),
+        minlength=horizon,
+    )[:horizon]
+    columns: dict[str, list[npt.NDArray[Any]]] = {c: [] for c in OPERATIONS_COLUMNS}
+    for s in shown:
+        columns["extra_capacity"].append(extra[s])
+        columns["escalation_level"].append(level)
+        columns["escalation_held"].append(held)
+        columns["escalation_cost"].append(cost)
+        columns["electives_cancelled"].append(
+            cancelled if s == ACUTE else np.zeros(horizon, dtype=np.int64)
+        )
+        staffed = bool(ops.staffed[s])
+        columns["staff_needed"].append(
+            log.staff_needed[s, sim] if staffed else np.full(horizon, np.nan)
+        )
+        columns["staff_available"].append(
+            log.staff_available[s, sim] if staffed else np.full(horizon, np.nan)
+        )
+    for name, parts in columns.items():
+        out[name] = np.concatenate(parts)
+    out["capacity"] = out["capacity"] + out["extra_capacity"]
+
+
+def _operations_measures(
+    plan: Plan, name: str, d: dict[str, Any], place: bool
+) -> list[tuple[str, str, float]]:
+    """Measures of escalation, electives and staff of setting `name` over a window's days
+    `d` (and, with `place`, the measures of the whole place)."""
+    ops = plan.operations
+    s = SETTINGS.index(name)
+    rows: list[tuple[str, str, float]] = []
+    if "extra_capacity" not in d:
+        return rows
+    if ops.levels and ops.add_capacity[:, s].any():
+        extra = d["extra_capacity"].astype(float)
+        rows += [
+            ("extra_capacity", name, float(extra.mean())),
+            ("extra_place_days", name, float(extra.sum())),
+        ]
+    if s == ACUTE and ops.electives:
+        rows.append(("electives_cancelled", name, float(d["electives_cancelled"].sum())))
+    if ops.staffed[s]:
+        unit = ops.staff_unit[s]
+        needed = d["staff_needed"].astype(float)
+        available = d["staff_available"].astype(float)
+        short = np.maximum(needed - available, 0.0)
+        rows += [
+            (f"{unit}_needed", name, float(needed.mean())),
+            (f"{unit}_available", name, float(available.mean())),
+            (f"{unit}_used", name, float(np.minimum(needed, available).mean())),
+            (f"{unit}_short", name, float(short.mean())),
+            ("shortfall_days", name, float((short > 1e-9).sum())),
+        ]
+        hours = needed if unit == "hours" else needed * ops.visit_hours[s]
+        if bool(np.all(np.isfinite(hours))):
+            rows.append(
+                ("wte_needed", name, float(hours.mean()) * 7.0 / float(ops.wte_hours_per_week[s]))
+            )
+    if place and ops.levels:
+        held = d["escalation_held"].astype(np.int64)
+        rows.append(("days_escalated", PLACE, float((held > 0).sum())))
+        rows += [
+            (f"{LEVEL_DAYS}{k + 1}", PLACE, float(((held >> k) & 1).sum()))
+            for k in range(len(ops.levels))
+        ]
+        if ops.cost_per_day.any() or ops.place_day_cost.any():
+            rows.append(("escalation_cost", PLACE, float(d["escalation_cost"].sum())))
+    return rows
 
 
 def replication_measures(
@@ -410,6 +574,9 @@ def window_measures(
             came = v.inside & ~v.at_start & (v.arrive >= start) & (v.arrive < end)
             avoided = came & np.isfinite(v.leave) & (v.next != ACUTE)
             rows.append(("avoided_admissions", name, float(avoided.sum())))
+        if plan.operations.active:
+            first_shown = not any(plan.defined[:s])
+            rows += _operations_measures(plan, name, d, place=first_shown)
     return rows
 
 

@@ -456,9 +456,7 @@ def escalation_step(
     """
     fy = year[day]
     for k in range(values.size):
-        allowed = (
-            level_first_day[k] <= day <= level_last_day[k] and used[k, fy] < max_days[k]
-        )
+        allowed = level_first_day[k] <= day <= level_last_day[k] and used[k, fy] < max_days[k]
         changed[k] = 0
         if not on[k]:
             if allowed and values[k] >= trigger_at_least[k]:

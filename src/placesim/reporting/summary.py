@@ -9,6 +9,7 @@ import pandas as pd
 
 from placesim.measures import Period, SimulationResult, Target, parse_period
 from placesim.measures.comparison import label
+from placesim.measures.tables import PLACE
 from placesim.scenario import SETTINGS
 
 __all__ = ["format_decisions", "format_number", "format_summary"]
@@ -61,7 +62,7 @@ def format_summary(
     lines.append(
         f"  {'':<{width}}{'mean':>10}  {'95% CI':<26}{'median':>10}  {'5th-95th pct':<24}unit"
     )
-    for setting in SETTINGS:
+    for setting in (*SETTINGS, PLACE):
         block = summary[summary["setting"] == setting]
         if block.empty:
             continue
