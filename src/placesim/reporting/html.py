@@ -38,6 +38,7 @@ from placesim.measures import (
     t_interval,
 )
 from placesim.measures.comparison import label as measure_label
+from placesim.measures.tables import LEVEL_DAYS, PLACE
 from placesim.plan import Plan
 from placesim.reporting.outputs import write_text
 from placesim.reporting.plots import (
@@ -46,12 +47,16 @@ from placesim.reporting.plots import (
     los_days,
     plot_capacity_gap,
     plot_census,
+    plot_escalation,
     plot_los,
+    plot_staff,
     plot_waiting,
 )
 from placesim.reporting.summary import format_number
 from placesim.scenario import (
     SETTINGS,
+    EscalationLevel,
+    EscalationLevelChange,
     LocalityRollout,
     Scenario,
     diff_scenarios,
@@ -78,6 +83,7 @@ RESULT_SECTIONS: tuple[str, ...] = (
     "waiting",
     "los",
     "capacity-gap",
+    "operations",
     "months",
     "financial-years",
     "outcomes",
@@ -113,6 +119,7 @@ _TITLES = {
     "waiting": "Waiting and delayed discharges",
     "los": "Length of stay",
     "capacity-gap": "Capacity gap",
+    "operations": "Escalation, electives and staff",
     "months": "By month",
     "financial-years": "By financial year",
     "outcomes": "Joint Outcomes Framework",
@@ -903,6 +910,142 @@ def _gap_section(
     return _section("capacity-gap", intro + fig + _table(head, rows, numeric_from=len(head) - 3))
 
 
+def _level_words(level: EscalationLevel) -> tuple[str, str, str]:
+    """A level's trigger, step-down and actions in words."""
+    t, down = level.trigger, level.step_down
+    what = {"occupancy_rate": "occupancy", "census": "census"}
+
+    def threshold(x: float) -> str:
+        return f"{100 * x:g}%" if t.measure == "occupancy_rate" else f"{x:g}"
+
+    def checks(n: int) -> str:
+        return "at the check" if n == 1 else f"at {n} checks in a row"
+
+    watched = (
+        f"people waiting for {_label(t.setting).lower()}"
+        if t.measure == "waiting"
+        else f"{_label(t.setting)} {what[t.measure]}"
+    )
+    trigger = f"{watched} at least {threshold(t.at_least)} {checks(t.for_days)}"
+    below = down.below if down.below is not None else t.at_least
+    step = f"below {threshold(below)} {checks(down.for_days)}"
+    actions = [f"+{n} {_label(name)}" for name, n in level.add_capacity.items() if n]
+    if level.add_capacity and level.open_after_days:
+        lag = level.open_after_days
+        actions.append(f"opening {lag:g} day{'' if lag == 1 else 's'} later")
+    actions += [f"+{v:g} {_label(name)} staff a day" for name, v in level.add_staff.items()]
+    if level.assessment_days_factor != 1.0:
+        actions.append(f"assessment days x {level.assessment_days_factor:g}")
+    if level.cancel_electives:
+        actions.append(f"cancel {100 * level.cancel_electives:g}% of electives")
+    if level.max_days_per_year:
+        actions.append(f"at most {level.max_days_per_year} days a year")
+    return trigger, step, "; ".join(actions) or "-"
+
+
+def _operations_section(
+    result: SimulationResult, summary: pd.DataFrame, found: Period | None
+) -> str:
+    """What the escalation plan did, the electives cancelled and the staff time used."""
+    sc = result.scenario
+    ops = result.plan.operations
+    if not ops.active:
+        return _section(
+            "operations",
+            "<p>The scenario has no escalation plan, electives, workforce or discharge "
+            "windows (docs/model.md, &quot;Operations&quot;).</p>",
+        )
+    index = _summary_index(summary)
+    tail = _tail(summary)
+    window = "the run" if found is None else _e(found.label)
+    parts: list[str] = []
+
+    def ci(measure: str, setting: str) -> object:
+        return _ci(*index[(measure, setting)]) if (measure, setting) in index else "-"
+
+    def spread(measure: str, setting: str) -> str:
+        if (measure, setting) not in tail:
+            return "-"
+        median, p05, p95 = tail[(measure, setting)]
+        unit = index[(measure, setting)][3]
+        return (
+            f"{format_number(median, unit)} ({format_number(p05, unit)} to "
+            f"{format_number(p95, unit)})"
+        )
+
+    if ops.levels:
+        levels = list(sc.escalation.levels if sc.escalation else [])
+        levels += [lv.level for lv in sc.interventions if isinstance(lv, EscalationLevelChange)]
+        rows: list[list[object]] = []
+        for k, level in enumerate(levels, start=1):
+            trigger, step, actions = _level_words(level)
+            measure = f"{LEVEL_DAYS}{k}"
+            rows.append(
+                [level.name, trigger, step, actions, ci(measure, PLACE), spread(measure, PLACE)]
+            )
+        rows.append(
+            ["Any level", "", "", "", ci("days_escalated", PLACE), spread("days_escalated", PLACE)]
+        )
+        head = ["Level", "Starts when", "Steps down when", "Does", "Days held", "Median (5th-95th)"]
+        check = sc.escalation.check_time if sc.escalation else ""
+        parts.append(
+            f"<h3>Escalation levels</h3><p>Checked daily at {_e(check)}"
+            f"; days each level held in {window}, mean with its 95% confidence interval, and "
+            "the median with the 5th and 95th percentiles across replications.</p>"
+            + _table(head, rows, numeric_from=4)
+        )
+        extra_rows = [
+            [_label(name), ci("extra_capacity", name), ci("extra_place_days", name)]
+            for name in SETTINGS
+            if ("extra_capacity", name) in index
+        ]
+        if extra_rows:
+            parts.append(
+                "<p>Places the levels added, on average over the days and in place days:</p>"
+                + _table(["Service", "Places added (mean)", "Place days"], extra_rows)
+            )
+        if ("escalation_cost", PLACE) in index:
+            parts.append(_facts([("Cost of escalation", ci("escalation_cost", PLACE))]))
+        parts.append(_figure(plot_escalation(result), "Escalation levels by day"))
+    if ops.electives:
+        scheduled = sum(int(g.per_day[result.plan.warmup_days :].sum()) for g in ops.electives)
+        parts.append(
+            "<h3>Electives</h3>"
+            + _facts(
+                [
+                    ("Scheduled in the run", f"{scheduled:,}"),
+                    ("Cancelled", ci("electives_cancelled", "acute")),
+                ]
+            )
+        )
+    for name in (n for n in SETTINGS if ops.staffed[SETTINGS.index(n)]):
+        unit = ops.need_unit(name)
+        measures = [
+            (f"{unit}_needed", f"{unit.capitalize()} needed a day"),
+            (f"{unit}_available", f"{unit.capitalize()} available a day"),
+            (f"{unit}_used", f"{unit.capitalize()} used a day"),
+            (f"{unit}_short", f"Shortfall ({unit} a day)"),
+            ("shortfall_days", "Days short"),
+            ("wte_needed", "Whole-time equivalents needed"),
+        ]
+        rows = [[what, ci(m, name), spread(m, name)] for m, what in measures if (m, name) in index]
+        parts.append(
+            f"<h3>Staff: {_e(_label(name))}</h3>"
+            + _table(["Measure", "Mean (95% CI)", "Median (5th-95th)"], rows)
+            + _figure(plot_staff(result, name), f"Staff {unit} needed and available")
+        )
+    windows = [
+        f"{_label(dest)}: {w.days if isinstance(w.days, str) else ', '.join(w.days)} {w.hours}"
+        for dest, w in sc.discharge_windows.items()
+    ]
+    if windows:
+        parts.append(
+            "<h3>Discharge windows</h3><p>Moves happen only in these days and hours; a place "
+            "granted outside them is taken when they next open: " + _e("; ".join(windows)) + ".</p>"
+        )
+    return _section("operations", "".join(parts))
+
+
 def _outcomes_section(result: SimulationResult, found: Period | None) -> str:
     table = result.outcomes(period=found)
     costed = "cost_gbp_mean" in table.columns
@@ -1069,6 +1212,7 @@ def result_html(result: SimulationResult, period: str | Period | None = None) ->
         _waiting_section([result], found),
         _los_section([result], [summary], found),
         _gap_section([result], [summary], found),
+        _operations_section(result, summary, found),
         _breakdown_section(result, "month"),
         _breakdown_section(result, "financial_year"),
         _outcomes_section(result, found),

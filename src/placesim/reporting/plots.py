@@ -44,7 +44,9 @@ __all__ = [
     "los_days",
     "plot_capacity_gap",
     "plot_census",
+    "plot_escalation",
     "plot_los",
+    "plot_staff",
     "plot_waiting",
     "require_matplotlib",
 ]
@@ -700,3 +702,84 @@ class ResultPlots:
     def capacity_gap(self, *, ax: Axes | None = None, period: str | Period | None = None) -> Figure:
         """Capacity gap by setting with 95% CIs (:func:`plot_capacity_gap`)."""
         return plot_capacity_gap(self._result, ax=ax, period=period)
+
+    def escalation(self, *, ax: Axes | None = None) -> Figure:
+        """Share of replications at each escalation level by day (:func:`plot_escalation`)."""
+        return plot_escalation(self._result, ax=ax)
+
+    def staff(self, setting: str = "reablement", *, ax: Axes | None = None) -> Figure:
+        """Staff time needed and available by day (:func:`plot_staff`)."""
+        return plot_staff(self._result, setting, ax=ax)
+
+
+def plot_escalation(result: SimulationResult, *, ax: Axes | None = None) -> Figure:
+    """The share of replications in which each escalation level held, day by day.
+
+    Read from the daily table's ``escalation_held`` (docs/model.md, "Operations"): a
+    winter plan that works shows its levels holding in the weeks of pressure and stepping
+    down after.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    levels = result.plan.operations.levels
+    if not levels:
+        raise PlacesimError(f"{result.scenario.name}: the scenario has no escalation plan")
+    fig, ax = _figure(ax)
+    first = result.plan.defined_settings()[0]
+    held = _wide(result, first, "escalation_held").astype(np.int64)
+    x = _dates(result)
+    for k, name in enumerate(levels):
+        share = ((held >> k) & 1).mean(axis=1)
+        ax.step(x, share, where="post", color=PALETTE[k % len(PALETTE)], lw=1.5, label=name)
+    ax.set_title(
+        _title([result], "Escalation: share of replications at each level"), loc="left", fontsize=11
+    )
+    ax.set_ylabel("share of replications")
+    ax.set_ylim(0, 1.02)
+    _date_axis(ax)
+    _style(ax)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return fig
+
+
+def plot_staff(result: SimulationResult, setting: str, *, ax: Axes | None = None) -> Figure:
+    """Staff time a staffed setting needed and had each day: medians over replications,
+    with a 90% band of the need.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    _check_setting(result, setting)
+    ops = result.plan.operations
+    if not ops.staffed[SETTINGS.index(setting)]:
+        raise PlacesimError(f"setting: {setting!r} has no workforce in the scenario's `staff:`")
+    unit = ops.need_unit(setting)
+    fig, ax = _figure(ax)
+    x = _dates(result)
+    needed = _quantiles(_wide(result, setting, "staff_needed"))
+    available = _quantiles(_wide(result, setting, "staff_available"))
+    ax.fill_between(
+        x,
+        needed[0],
+        needed[4],
+        color=PALETTE[0],
+        alpha=0.18,
+        lw=0,
+        label="needed: 90% of replications",
+    )
+    ax.plot(x, needed[2], color=PALETTE[0], lw=1.4, label="needed: median")
+    ax.step(x, available[2], where="post", color=PALETTE[1], lw=1.4, label="workforce: median")
+    ax.set_title(
+        _title([result], f"{_label(setting).capitalize()}: staff {unit} a day"),
+        loc="left",
+        fontsize=11,
+    )
+    ax.set_ylabel(f"{unit} a day")
+    ax.set_ylim(bottom=0)
+    _date_axis(ax)
+    _style(ax)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return fig

@@ -21,12 +21,15 @@ from placesim.scenario.levers import (
     CapacityChangeIntervention,
     CareHomeSupport,
     DemandChange,
+    DischargeWindowChange,
+    EscalationLevelChange,
     HomeFirst,
     IntegratedLocality,
     Intervention,
     Lever,
     LocalityRollout,
     Phase,
+    StaffLever,
 )
 from placesim.scenario.loading import (
     MAX_FILE_BYTES,
@@ -36,6 +39,13 @@ from placesim.scenario.loading import (
     parse_scenario,
     parse_value,
     scenario_json_schema,
+)
+from placesim.scenario.operations import (
+    DischargeWindow,
+    ElectiveStream,
+    Escalation,
+    EscalationLevel,
+    Workforce,
 )
 from placesim.scenario.override import fit_census, override, parse_path
 from placesim.scenario.schema import (
@@ -63,7 +73,13 @@ __all__ = [
     "CareHomeSupport",
     "Costs",
     "DemandChange",
+    "DischargeWindow",
+    "DischargeWindowChange",
     "Distribution",
+    "ElectiveStream",
+    "Escalation",
+    "EscalationLevel",
+    "EscalationLevelChange",
     "HomeFirst",
     "IntegratedLocality",
     "Intervention",
@@ -72,7 +88,9 @@ __all__ = [
     "Phase",
     "Scenario",
     "SettingName",
+    "StaffLever",
     "Window",
+    "Workforce",
     "band_value",
     "diff_scenarios",
     "fit_census",
