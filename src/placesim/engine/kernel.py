@@ -167,7 +167,8 @@ def _book(
     svc_day0[i] = NOT_TAKEN
     svc_need[i] = first[s]
     st_s[s] += first[s]
-    needed[s, day] += first[s]
+    if st_s[s] > needed[s, day]:  # the day's peak of booked need
+        needed[s, day] = st_s[s]
 
 
 @numba.njit(cache=True)
@@ -790,9 +791,9 @@ def _loop(
             if in_place[i]:
                 r_f[_ARRIVE, cur[i]] = now
                 phase[i] = _STAY_END
-                if staffed[s]:
-                    svc_day0[i] = int(np.floor(now))
-                    svc_days[i] = int(np.floor(now + los[i, s])) - svc_day0[i] + 1
+                if staffed[s]:  # the staff profile runs from the day the place is taken
+                    svc_day0[i] = int(np.floor(now)) - first_day
+                    svc_days[i] = int(np.floor(now + los[i, s])) - int(np.floor(now)) + 1
                 hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
                 eid += 1
                 continue
@@ -852,8 +853,8 @@ def _loop(
                 else:
                     stay *= ic_los_factor[today, locality[i]]
             if staffed[s]:
-                svc_day0[i] = int(np.floor(now))
-                svc_days[i] = int(np.floor(now + stay)) - svc_day0[i] + 1
+                svc_day0[i] = int(np.floor(now)) - first_day
+                svc_days[i] = int(np.floor(now + stay)) - int(np.floor(now)) + 1
             phase[i] = _STAY_END
             hn = _push(h_time, h_key, h_who, hn, now + stay, _NORMAL + eid, i)
             eid += 1

@@ -24,9 +24,11 @@ class OperationsLog:
         Each change of the places escalation adds to a setting: when, which setting, and
         the places added from then on (after ``max_extra_capacity``).
     staff_needed, staff_available
-        [setting, day]: staff time booked by the people in service that day (the need of
-        those in service at its start, plus the first day of everyone granted a place
-        during it) and the workforce of the day, in the workforce's unit.
+        [setting, day]: the day's peak of staff time booked by the people in service (the
+        sum of their needs that day; a grant books the newcomer's first day, a leaver frees
+        theirs) and the workforce of the day, in the workforce's unit. Grants keep the
+        booked need within the workforce, so the peak exceeds it only when the people
+        already in service need more than a day's workforce gives (a weekend, a cut).
     cancelled_time, cancelled_episode, cancelled_reason
         Each cancelled elective admission: when, whose, and why (0: the escalation level's
         cancellations, 1: no free bed).

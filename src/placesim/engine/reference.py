@@ -81,7 +81,8 @@ class _Staff:
         self.first_day[i] = NOT_TAKEN
         self.need[i] = self.first
         self.booked += self.first
-        self.needed[day] += self.first
+        if self.booked > self.needed[day]:  # the day's peak of booked need
+            self.needed[day] = self.booked
 
     def unbook(self, i: int) -> None:
         self.booked -= self.need.pop(i)
@@ -90,9 +91,11 @@ class _Staff:
         if p < len(self.people):
             self.people[p] = moved
 
-    def take(self, i: int, now: float, stay: float) -> None:
-        self.first_day[i] = int(np.floor(now))
-        self.days[i] = int(np.floor(now + stay)) - self.first_day[i] + 1
+    def take(self, i: int, now: float, stay: float, first_day: int) -> None:
+        """Person `i` takes the place at `now` for `stay` days: the profile's first day is
+        that day's index (days from the simulation's `first_day`)."""
+        self.first_day[i] = int(np.floor(now)) - first_day
+        self.days[i] = int(np.floor(now + stay)) - int(np.floor(now)) + 1
 
     def new_day(self, day: int) -> None:
         total = 0.0
@@ -491,7 +494,7 @@ class _Run:
         """Person `i` takes their place in `s` now, for `stay` days: the staff profile starts."""
         staff = self._stage(s).staff
         if staff is not None:
-            staff.take(i, self.env.now, stay)
+            staff.take(i, self.env.now, stay, self.policy.first_day)
 
     def _start_child(self, i: int, source: int, delay: float) -> None:
         c = int(self.ep.child[i])

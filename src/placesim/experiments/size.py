@@ -33,7 +33,14 @@ from placesim.measures import (
 )
 from placesim.plan import compile_plan
 from placesim.reporting.outputs import write_experiment
-from placesim.scenario import CapacityChangeIntervention, Scenario, fit_census, override
+from placesim.scenario import (
+    CapacityChangeIntervention,
+    EscalationLevel,
+    EscalationLevelChange,
+    Scenario,
+    fit_census,
+    override,
+)
 
 __all__ = [
     "SIZE_COLUMNS",
@@ -377,8 +384,9 @@ def weekly_need(
 ) -> pd.DataFrame:
     """Places of `setting` needed week by week, for a winter plan.
 
-    The setting is made unlimited (its dated changes and capacity-change levers dropped),
-    so the census is the demand it would have to meet; a week needs the share-of-days
+    The setting is made unlimited (its dated changes, capacity-change levers and the
+    escalation levels that watch it or add to it dropped, :func:`_unlimited`), so the
+    census is the demand it would have to meet; a week needs the share-of-days
     quantile of census / target occupancy over its days (``measures`` options), averaged
     over replications with a Student-t 95% interval. Other settings keep their capacity.
 
@@ -391,19 +399,7 @@ def weekly_need(
     defined = scenario.settings.defined()
     if setting not in defined:
         raise PlacesimError(f"setting: {setting!r} is not defined (defined: {', '.join(defined)})")
-    levers = [
-        lv.model_dump(mode="json", exclude_unset=True)
-        for lv in scenario.interventions
-        if not (isinstance(lv, CapacityChangeIntervention) and lv.setting == setting)
-    ]
-    unlimited = override(
-        scenario,
-        {
-            f"settings.{setting}.capacity": "unlimited",
-            f"settings.{setting}.capacity_changes": [],
-            "interventions": levers,
-        },
-    )
+    unlimited = _unlimited(scenario, setting)
     result = simulate(
         unlimited,
         replications=replications,
@@ -441,3 +437,38 @@ def weekly_need(
             )
         )
     return pd.DataFrame(rows, columns=list(WEEKLY_COLUMNS))
+
+
+def _unlimited(scenario: Scenario, setting: str) -> Scenario:
+    """`scenario` with `setting` unlimited: its dated changes and capacity-change levers
+    dropped, and its part of the escalation plan (levels that watch it go, and no level
+    adds places to it), since an unlimited setting neither fills nor grows."""
+
+    def level_kept(level: EscalationLevel) -> bool:
+        return level.trigger.setting != setting
+
+    def without_places(level: EscalationLevel) -> dict[str, Any]:
+        data = level.model_dump(mode="json", exclude_unset=True)
+        data["add_capacity"] = {k: v for k, v in level.add_capacity.items() if k != setting}
+        return data
+
+    levers = [
+        (
+            {**lv.model_dump(mode="json", exclude_unset=True), "level": without_places(lv.level)}
+            if isinstance(lv, EscalationLevelChange)
+            else lv.model_dump(mode="json", exclude_unset=True)
+        )
+        for lv in scenario.interventions
+        if not (isinstance(lv, CapacityChangeIntervention) and lv.setting == setting)
+        and not (isinstance(lv, EscalationLevelChange) and not level_kept(lv.level))
+    ]
+    changes: dict[str, Any] = {
+        f"settings.{setting}.capacity": "unlimited",
+        f"settings.{setting}.capacity_changes": [],
+        "interventions": levers,
+    }
+    if scenario.escalation is not None:
+        changes["escalation.levels"] = [
+            without_places(lv) for lv in scenario.escalation.levels if level_kept(lv)
+        ]
+    return override(scenario, changes)

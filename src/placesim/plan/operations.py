@@ -414,10 +414,10 @@ def next_window_open(
 
 
 def staff_need(day: int, first_day: int, days: int, first: float, last: float) -> float:
-    """A person's need of staff time on simulated `day` of a stay taken on `first_day` and
-    touching `days` calendar days (IPACS's taper, ref Q15): `first` on the first day,
-    `last` on the last and after (while waiting to move on), linear in between; `first`
-    while the place is granted but not yet taken (`first_day` is ``NOT_TAKEN``)."""
+    """A person's need of staff time on simulated day index `day` of a stay taken on day
+    index `first_day` and touching `days` calendar days (IPACS's taper, ref Q15): `first`
+    on the first day, `last` on the last and after (while waiting to move on), linear in
+    between; `first` while the place is granted but not yet taken (``NOT_TAKEN``)."""
     k = day - first_day
     if first_day == NOT_TAKEN or k <= 0:
         return first

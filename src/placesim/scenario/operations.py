@@ -275,7 +275,10 @@ class Escalation(_Model):
     """
 
     check_time: str = Field(default="08:00", description="Time of the daily check, HH:MM.")
-    levels: list[EscalationLevel] = Field(min_length=1, description="The levels, lowest first.")
+    levels: list[EscalationLevel] = Field(
+        default_factory=list,
+        description="The levels, lowest first (levers may add dated levels of their own).",
+    )
     max_extra_capacity: dict[str, Places] = Field(
         default_factory=dict,
         description="Most places all levels together may add, by setting (default: no limit).",
