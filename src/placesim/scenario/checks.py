@@ -590,4 +590,32 @@ def scenario_warnings(sc: Scenario) -> list[str]:
                     f"settings.{name}.capacity_changes[{k}]: dated {change.date}, after {window}: "
                     "it changes nothing"
                 )
+    lines += _operations_warnings(sc)
+    return lines
+
+
+def _operations_warnings(sc: Scenario) -> list[str]:
+    """Escalation levels that can never act as written."""
+    levels = [
+        (f"escalation.levels[{k}]", lv)
+        for k, lv in enumerate(sc.escalation.levels if sc.escalation else [])
+    ]
+    levels += [
+        (f"interventions[{i}].level", lv.level)
+        for i, lv in enumerate(sc.interventions)
+        if isinstance(lv, EscalationLevelChange)
+    ]
+    lines = []
+    for path, level in levels:
+        trigger = level.trigger
+        if trigger.measure == "occupancy_rate" and trigger.at_least > 1.0:
+            lines.append(
+                f"{path}.trigger.at_least: {trigger.at_least:g} can never be reached: an "
+                "occupancy rate is at most 1 (people in place / places), so the level never starts"
+            )
+        if level.cancel_electives > 0 and not sc.electives:
+            lines.append(
+                f"{path}.cancel_electives: {level.cancel_electives:g} cancels electives, but "
+                "the scenario has none (`electives:`)"
+            )
     return lines
