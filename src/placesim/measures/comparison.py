@@ -262,7 +262,9 @@ def paired_table(
 def net_costs(result: SimulationResult, period: str | Period | None = None) -> pd.Series:
     """Cost of each replication in GBP (index: replication): every costed outcome (activity:
     bed days, packages, placements) plus the capacity provided, where the scenario's
-    ``costs.capacity_place_day`` prices a place-day of a setting. Empty when the scenario
+    ``costs.capacity_place_day`` prices a place-day of a setting, plus the escalation plan's
+    cost (its levels' day costs, and the places it adds at ``escalation.place_day_cost``,
+    or at ``capacity_place_day`` where the plan gives no price). Empty when the scenario
     has no ``costs``."""
     plan = result.plan
     if plan.costs is None:
@@ -272,15 +274,20 @@ def net_costs(result: SimulationResult, period: str | Period | None = None) -> p
     outcomes = replication_outcomes(plan, stays, None, result._replication_numbers(), window)
     total = outcomes.groupby("replication")["cost_gbp"].sum(min_count=0)
     start, end = (0.0, plan.end_time) if window is None else window
+    daily = result.daily[(result.daily["day"] >= start) & (result.daily["day"] < end)]
+    escalating = "escalation_cost" in daily.columns
+    ops = plan.operations
     for setting, unit_cost in plan.costs.capacity_place_day.items():
-        days = result.daily[
-            (result.daily["setting"] == setting)
-            & (result.daily["day"] >= start)
-            & (result.daily["day"] < end)
-        ]
-        provided = days.groupby("replication")["capacity"].sum()
+        days = daily[daily["setting"] == setting]
+        capacity = days["capacity"]
+        if escalating and ops.place_day_cost[SETTINGS.index(setting)] > 0:
+            capacity = capacity - days["extra_capacity"]  # priced by the escalation plan
+        provided = capacity.groupby(days["replication"]).sum()
         if np.isfinite(provided.to_numpy(dtype=float)).all():
             total = total.add(provided * unit_cost, fill_value=0.0)
+    if escalating:  # levels' day costs and the places they add (place-wide: one setting's rows)
+        first = daily[daily["setting"] == plan.defined_settings()[0]]
+        total = total.add(first.groupby("replication")["escalation_cost"].sum(), fill_value=0.0)
     return total
 
 
