@@ -214,3 +214,196 @@ def _initial_state(draw: st.DrawFn, settings: dict[str, Any]) -> dict[str, Any]:
             state["occupied"] = occupied
         out[name] = state
     return out
+
+
+# --------------------------------------------------------------------------- operations
+
+STAFFED = ("rapid_response", "virtual_ward", "reablement")
+WINDOWED = ("intermediate_care", "reablement", "care_home")
+CLOCKS = ("00:00", "07:30", "08:00", "09:00", "12:00", "17:00", "23:30")
+HOURS = ("00:00-24:00", "09:00-17:00", "08:00-20:00", "10:00-16:00", "06:00-07:00")
+DAY_LISTS: tuple[str | list[str], ...] = (
+    "all",
+    "weekdays",
+    ["Mon", "Wed", "Fri"],
+    ["Sat", "Sun"],
+    ["Tue"],
+)
+
+
+def _day(data: dict[str, Any], offset: int) -> str:
+    """The date `offset` days from the scenario's start (negative: in the warm-up)."""
+    start = dt.date.fromisoformat(data["calendar"]["start_date"])
+    return (start + dt.timedelta(days=offset)).isoformat()
+
+
+@st.composite
+def windows(draw: st.DrawFn) -> dict[str, Any]:
+    """Days and opening hours of a discharge window."""
+    return {"days": draw(st.sampled_from(DAY_LISTS)), "hours": draw(st.sampled_from(HOURS))}
+
+
+@st.composite
+def workforces(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
+    """A workforce: visits or hours a day (one figure or by weekday, with dated changes)
+    and a tapering need of 0-4 visits (half visits too)."""
+    per_day = st.integers(0, 24).map(lambda k: k / 2.0)
+    workforce: dict[str, Any] = {
+        "per_day": draw(st.one_of(per_day, st.lists(per_day, min_size=7, max_size=7))),
+        "first_day_visits": draw(st.integers(0, 8)) / 2.0,
+        "last_day_visits": draw(st.integers(0, 8)) / 2.0,
+    }
+    if draw(st.booleans()):
+        workforce.update(unit="hours", visit_hours=draw(st.sampled_from([0.25, 0.5, 1.0])))
+    cal = data["calendar"]
+    offsets = draw(
+        st.lists(st.integers(-cal["warmup_days"], cal["horizon_days"]), max_size=2, unique=True)
+    )
+    workforce["changes"] = [
+        {"date": _day(data, o), "per_day": draw(per_day)} for o in sorted(offsets)
+    ]
+    return workforce
+
+
+@st.composite
+def escalation_levels(
+    draw: st.DrawFn, data: dict[str, Any], name: str, staffed: list[str]
+) -> dict[str, Any]:
+    """A level watching any defined setting, adding places to finite settings and staff
+    to workforces, cancelling electives, with limits and dates."""
+    settings = data["settings"]
+    watched = draw(st.sampled_from(sorted(settings)))
+    finite = sorted(s for s, v in settings.items() if v["capacity"] != "unlimited")
+    measures = ["census", "waiting"] + (["occupancy_rate"] if watched in finite else [])
+    measure = draw(st.sampled_from(measures))
+    if measure == "occupancy_rate":
+        at_least = draw(st.integers(0, 12)) / 10.0
+    else:
+        at_least = float(draw(st.integers(0, 6)))
+    level: dict[str, Any] = {
+        "name": name,
+        "trigger": {
+            "setting": watched,
+            "measure": measure,
+            "at_least": at_least,
+            "for_days": draw(st.integers(1, 3)),
+        },
+        "step_down": {
+            "below": at_least * draw(st.sampled_from([0.0, 0.5, 1.0])),
+            "for_days": draw(st.integers(1, 3)),
+        },
+        "open_after_days": draw(st.sampled_from([0.0, 0.25, 1.0, 2.5])),
+        "assessment_days_factor": draw(st.sampled_from([1.0, 0.5, 0.0, 1.5])),
+        "cancel_electives": draw(st.integers(0, 4)) / 4.0,
+    }
+    if finite:
+        chosen = draw(st.lists(st.sampled_from(finite), max_size=2, unique=True))
+        level["add_capacity"] = {s: draw(st.integers(0, 4)) for s in chosen}
+    if draw(st.booleans()) and staffed:
+        level["add_staff"] = {draw(st.sampled_from(staffed)): draw(st.integers(0, 8)) / 2.0}
+    if draw(st.booleans()):
+        level["max_days_per_year"] = draw(st.integers(1, 20))
+    if draw(st.booleans()):
+        cal = data["calendar"]
+        first = draw(st.integers(-cal["warmup_days"], cal["horizon_days"]))
+        level["start"] = _day(data, first)
+        level["end"] = _day(data, first + draw(st.integers(0, 40)))
+    return level
+
+
+@st.composite
+def with_operations(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with some of an escalation plan, elective streams, workforces and discharge
+    windows, and levers changing them (every part valid for the scenario)."""
+    out = dict(data)
+    settings = data["settings"]
+    bands = data["population"]["age_bands"] if "population" in data else ["all"]
+    cal = data["calendar"]
+    day = st.integers(-cal["warmup_days"] - 3, cal["horizon_days"] + 2)
+    interventions = list(data.get("interventions", []))
+
+    services = [s for s in STAFFED if s in settings]
+    staffed = sorted(draw(st.sets(st.sampled_from(services)))) if services else []
+    if staffed:
+        out["staff"] = {s: draw(workforces(data)) for s in staffed}
+        for k in range(draw(st.integers(0, 2))):
+            first = draw(day)
+            lever = {
+                "type": "staff_change",
+                "name": f"staff {k}",
+                "setting": draw(st.sampled_from(staffed)),
+                "start": _day(data, first),
+                "change": draw(st.integers(-6, 6)) / 2.0,
+            }
+            if draw(st.booleans()):
+                lever["end"] = _day(data, first + draw(st.integers(0, 40)))
+            interventions.append(lever)
+
+    destinations = [d for d in WINDOWED if d in settings]
+    if "acute" in settings and "discharge" in data:
+        destinations.insert(0, "home")
+    windowed = draw(st.sets(st.sampled_from(destinations))) if destinations else set()
+    if windowed:
+        out["discharge_windows"] = {d: draw(windows()) for d in sorted(windowed)}
+    if draw(st.booleans()) and destinations:
+        first = draw(day)
+        lever = {
+            "type": "discharge_window",
+            "name": "seven-day team",
+            "start": _day(data, first),
+            "destinations": draw(
+                st.lists(st.sampled_from(destinations), min_size=1, max_size=2, unique=True)
+            ),
+            "window": draw(windows()),
+        }
+        if draw(st.booleans()):
+            lever["end"] = _day(data, first + draw(st.integers(0, 40)))
+        if "population" in data and draw(st.booleans()):
+            names = [loc["name"] for loc in data["population"]["localities"]]
+            lever["localities"] = [draw(st.sampled_from(names))]
+        interventions.append(lever)
+
+    if "acute" in settings and draw(st.booleans()):
+        streams = []
+        for k in range(draw(st.integers(1, 2))):
+            stream: dict[str, Any] = {
+                "name": f"list {k}",
+                "per_weekday": draw(st.lists(st.integers(0, 3), min_size=7, max_size=7)),
+                "admit_time": draw(st.sampled_from(CLOCKS)),
+                "los": draw(lengths_of_stay()),
+                "when_full": draw(st.sampled_from(["cancel", "queue"])),
+            }
+            if len(bands) > 1:
+                stream["age_band"] = draw(st.sampled_from(bands))
+            if draw(st.booleans()):
+                first = draw(day)
+                stream["start"] = _day(data, first)
+                stream["end"] = _day(data, first + draw(st.integers(0, 60)))
+            streams.append(stream)
+        out["electives"] = streams
+
+    nothing_yet = not (staffed or windowed or "electives" in out)
+    if nothing_yet or draw(st.integers(0, 3)) > 0:  # most examples escalate, and all others
+        levels = [
+            draw(escalation_levels(data, f"level {k}", staffed))
+            for k in range(draw(st.integers(1, 3)))
+        ]
+        finite = sorted(s for s, v in settings.items() if v["capacity"] != "unlimited")
+        plan: dict[str, Any] = {"check_time": draw(st.sampled_from(CLOCKS)), "levels": levels}
+        if draw(st.booleans()) and finite:
+            plan["max_extra_capacity"] = {draw(st.sampled_from(finite)): draw(st.integers(0, 5))}
+        out["escalation"] = plan
+        if draw(st.booleans()):
+            first = draw(day)
+            interventions.append(
+                {
+                    "type": "escalation_level",
+                    "name": "winter",
+                    "start": _day(data, first),
+                    "end": _day(data, first + draw(st.integers(0, 40))),
+                    "level": draw(escalation_levels(data, "winter level", staffed)),
+                }
+            )
+    if interventions:
+        out["interventions"] = interventions
+    return out

@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 import placesim
 from placesim.demand import Episodes, generate_episodes
 from placesim.engine import StayRecords, run_kernel, run_reference_engine
+from placesim.engine.records import OperationsLog
 from placesim.plan import compile_plan, compile_policy
 from placesim.plan.pathways import (
     ACUTE,
@@ -42,7 +43,7 @@ from placesim.plan.pathways import (
 )
 from placesim.scenario import Scenario
 from small_scenario import small_scenario
-from strategies import lengths_of_stay, scenarios
+from strategies import lengths_of_stay, scenarios, with_operations
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -619,3 +620,99 @@ def test_engines_agree_on_drawn_scenarios(
     event(
         f"escalation or readmission: {bool((stays.source >= SOURCES.index('readmission')).any())}"
     )
+
+
+# --------------------------------------------------------------------------- operations
+
+
+def assert_same_operations(reference: OperationsLog, fast: OperationsLog) -> None:
+    """The two engines' operations logs are the same: every array of the same shape and
+    dtype, integers and flags equal, times and staff time equal to within TOLERANCE."""
+    for name in OperationsLog.__dataclass_fields__:
+        x, y = getattr(reference, name), getattr(fast, name)
+        assert x.shape == y.shape, f"{name}: shape {x.shape} != {y.shape}"
+        assert x.dtype == y.dtype, f"{name}: dtype {x.dtype} != {y.dtype}"
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(x, y, rtol=0, atol=TOLERANCE, equal_nan=True, err_msg=name)
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+@st.composite
+def operations_cases(draw: st.DrawFn) -> dict[str, Any]:
+    """A drawn case (cases()) with an escalation plan, electives, workforces, discharge
+    windows and levers on them (strategies.with_operations)."""
+    return draw(with_operations(draw(cases())))
+
+
+@settings(
+    # Each example runs both engines once; the profile's max_examples (100 by default)
+    # takes a few seconds.
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
+@given(operations_cases(), st.integers(0, 3), st.integers(min_value=0, max_value=2**32 - 1))
+def test_engines_agree_on_drawn_operations(
+    data: dict[str, Any], replication: int, seed: int
+) -> None:
+    """Drawn escalation rules, elective streams, staff profiles and discharge windows: the
+    engines record the same stays and the same operations log."""
+    sc = placesim.parse_scenario(data)
+    plan = compile_plan(sc)
+    episodes = generate_episodes(plan, replication, seed)
+    reference = run_reference_engine(plan, episodes)
+    fast, _ = run_kernel(plan, episodes)
+    assert_same_stays(reference, fast)
+    ops = plan.operations
+    if not ops.active:
+        assert reference.operations is None and fast.operations is None
+        return
+    assert reference.operations is not None and fast.operations is not None
+    assert_same_operations(reference.operations, fast.operations)
+    log = reference.operations
+    event(f"levels: {len(ops.levels)}")
+    event(f"a level held: {bool(log.level_on.any())}")
+    event(f"places added: {bool(log.change_time.size)}")
+    event(f"electives cancelled: {sorted(set(log.cancelled_reason.tolist()))}")
+    event(f"staffed: {bool(ops.staffed.any())}")
+    event(f"staff short: {bool((log.staff_needed > log.staff_available).any())}")
+    event(f"windows: {int(ops.windowed.sum())}")
+    event(f"someone waited: {bool((reference.arrive > reference.requested).any())}")
+
+
+def test_the_operations_helper_sees_a_difference() -> None:
+    """assert_same_operations fails on a changed level, time, staff figure or shape."""
+    data = copy.deepcopy(SMALL)
+    data["escalation"] = {
+        "levels": [
+            {
+                "name": "full",
+                "trigger": {"setting": "acute", "measure": "occupancy_rate", "at_least": 0.9},
+                "add_capacity": {"acute": 4},
+            }
+        ]
+    }
+    data["staff"] = {"reablement": {"per_day": 20, "first_day_visits": 3, "last_day_visits": 1}}
+    sc = placesim.parse_scenario(data)
+    plan = compile_plan(sc)
+    log = run_reference_engine(plan, generate_episodes(plan, 0, 1)).operations
+    assert log is not None
+    assert log.level_on.any() and log.change_time.size and log.staff_needed.any()
+    assert_same_operations(log, log)
+    fields = {name: getattr(log, name).copy() for name in OperationsLog.__dataclass_fields__}
+
+    def changed(name: str, value: npt.NDArray[Any]) -> OperationsLog:
+        return OperationsLog(**{**fields, name: value})
+
+    level_on = fields["level_on"].copy()
+    level_on[0, 0] = ~level_on[0, 0]
+    with pytest.raises(AssertionError, match="level_on"):
+        assert_same_operations(log, changed("level_on", level_on))
+    with pytest.raises(AssertionError, match="change_time"):
+        assert_same_operations(log, changed("change_time", fields["change_time"] + 1e-6))
+    needed = fields["staff_needed"].copy()
+    needed[needed > 0] += 0.5
+    with pytest.raises(AssertionError, match="staff_needed"):
+        assert_same_operations(log, changed("staff_needed", needed))
+    with pytest.raises(AssertionError, match="cancelled_episode: shape"):
+        assert_same_operations(log, changed("cancelled_episode", np.zeros(1, dtype=np.int64)))

@@ -27,6 +27,7 @@ from placesim.engine import StayRecords, run_kernel, run_reference_engine
 from placesim.engine.records import OperationsLog
 from placesim.plan import compile_plan
 from placesim.plan.pathways import ACUTE, SOURCES
+from placesim.scenario import SETTINGS
 
 ELECTIVE = SOURCES.index("elective")
 START = "2025-01-06"  # a Monday
@@ -150,7 +151,7 @@ def test_the_census_the_checks_see_is_the_days_electives() -> None:
         # Two checks in a row: Wed (Tue and Wed), Thu; Fri is below; Sat alone is not enough.
         ({"for_days": 2}, {}, [0, 0, 1, 1, 0, 0, 0]),
         ({"for_days": 3}, {}, [0, 0, 0, 1, 0, 0, 0]),
-        # Never three... four checks in a row at 5 or more: it never starts.
+        # The census is never at 5 or more on four checks in a row: it never starts.
         ({"for_days": 4}, {}, [0, 0, 0, 0, 0, 0, 0]),
         # Stops after two checks below: Fri is below but Sat is not (the count restarts),
         # Sun is below, Mon is the second in a row: it stops on Monday's check.
@@ -297,21 +298,24 @@ def test_without_the_limit_the_level_holds_all_along() -> None:
     assert _changes(log) == [(round(1 + CHECK, 9), ACUTE, 2.0)]
 
 
-def test_a_level_holds_only_within_its_dates_and_a_lever_adds_one() -> None:
+@pytest.mark.parametrize("warmup", [0, 4])
+def test_a_level_holds_only_within_its_dates_and_a_lever_adds_one(warmup: int) -> None:
     """A trigger that always holds (census at least 0, never below 0): a level dated
     days 5-9 holds on days 6-9 when it needs two checks (counted only within its dates),
-    and a level added by an escalation_level lever from day 12 to 14 holds days 12-14."""
+    and a level added by an escalation_level lever from day 12 to 14 holds days 12-14.
+    With a warm-up, the same dates are `warmup` simulated days later."""
     always = {"at_least": 0, "for_days": 2}
     data = _weekly([_level("dated", trigger=always, start=_date(5), end=_date(9))])
+    data["calendar"]["warmup_days"] = warmup
     lever_level = _level("winter", trigger={"at_least": 0})
     data["interventions"] = [
         {"type": "escalation_level", "start": _date(12), "end": _date(14), "level": lever_level}
     ]
     stays, _ = run_both(data)
     log = _log(stays)
-    assert log.level_on.shape == (21, 2)
-    assert np.flatnonzero(log.level_on[:, 0]).tolist() == [6, 7, 8, 9]
-    assert np.flatnonzero(log.level_on[:, 1]).tolist() == [12, 13, 14]
+    assert log.level_on.shape == (21 + warmup, 2)
+    assert np.flatnonzero(log.level_on[:, 0]).tolist() == [warmup + d for d in (6, 7, 8, 9)]
+    assert np.flatnonzero(log.level_on[:, 1]).tolist() == [warmup + d for d in (12, 13, 14)]
 
 
 # --------------------------------------------------------------------------- electives
@@ -352,3 +356,133 @@ def test_cancel_electives_cancels_the_share_while_the_level_holds() -> None:
     np.testing.assert_allclose(log.cancelled_time, ep.time[log.cancelled_episode])
     assert not np.isin(stays.episode, log.cancelled_episode).any()
     assert np.isin(electives, np.concatenate([stays.episode, log.cancelled_episode])).all()
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _problems(data: dict[str, Any]) -> list[str]:
+    with pytest.raises(placesim.ScenarioError) as info:
+        placesim.parse_scenario(data)
+    return info.value.problems
+
+
+def _unlimited(data: dict[str, Any]) -> dict[str, Any]:
+    data["settings"]["acute"]["capacity"] = "unlimited"
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["escalation"]["levels"][0]["trigger"].update(setting="care_home"),
+            "escalation.levels[0].trigger.setting: 'care_home' is not defined in settings",
+        ),
+        (
+            lambda d: d["escalation"]["levels"][0].update(add_staff={"reablement": 3}),
+            "escalation.levels[0].add_staff.reablement: 'reablement' has no workforce",
+        ),
+        (
+            lambda d: d["escalation"]["levels"][0].update(add_capacity={"care_home": 2}),
+            "escalation.levels[0].add_capacity.care_home: 'care_home' is not a setting",
+        ),
+        (
+            lambda d: d["escalation"]["levels"][0].update(step_down={"below": 9}),
+            "escalation.levels[0].step_down.below: 9 is not allowed",
+        ),
+        (
+            lambda d: d["escalation"]["levels"][0]["trigger"].update(measure="beds"),
+            "escalation.levels[0].trigger.measure: 'beds' is not allowed",
+        ),
+        (
+            lambda d: d["escalation"]["levels"][0].update(cancel_electives=1.5),
+            "escalation.levels[0].cancel_electives: 1.5 is not allowed",
+        ),
+        (
+            lambda d: d["escalation"].update(max_extra_capacity={"care_home": 2}),
+            "escalation.max_extra_capacity.care_home: 'care_home' is not a setting",
+        ),
+        (
+            lambda d: d["escalation"].update(check_time="24:00"),
+            "escalation.check_time: '24:00' is not allowed",
+        ),
+        (
+            lambda d: (
+                _unlimited(d),
+                d["escalation"]["levels"][0]["trigger"].update(measure="occupancy_rate"),
+            ),
+            "escalation.levels[0].trigger.measure: occupancy_rate is not allowed for 'acute'",
+        ),
+        (
+            lambda d: (
+                _unlimited(d),
+                d["escalation"]["levels"][0].update(add_capacity={"acute": 2}),
+            ),
+            "escalation.levels[0].add_capacity.acute: 'acute' has unlimited capacity",
+        ),
+        (
+            lambda d: (
+                d.pop("escalation"),
+                d.update(
+                    interventions=[
+                        {"type": "escalation_level", "start": _date(3), "level": _level()}
+                    ]
+                ),
+            ),
+            "interventions[0]: an escalation level needs an `escalation:` plan",
+        ),
+    ],
+)
+def test_a_bad_escalation_plan_gives_one_message_naming_the_field(
+    change: Any, message: str
+) -> None:
+    data = _weekly([_level()])
+    change(data)
+    problems = _problems(data)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(message), problems[0]
+
+
+# --------------------------------------------------------------------------- discharge and staff
+
+
+def test_assessment_days_shrink_while_the_level_holds_and_staff_comes_the_next_day() -> None:
+    """Two electives a day at 07:00 for a day, then P1: a day's assessment in hospital
+    before reablement (unlimited places; 2 visits a day of staff, 0 visits each). A level
+    dated days 3-5 (trigger always true) halves assessment days and adds 3 visits a day:
+
+    - assessments that start while it holds (ready at 07:00 on days 4, 5 and 6, after
+      the checks of days 3, 4 and 5) last half a day, the others a day;
+    - the workforce is 5 on days 4, 5 and 6 (from the midnight after each check at which
+      the level holds), 2 on the others."""
+    level = _level(
+        "fast",
+        trigger={"at_least": 0},
+        start=_date(3),
+        end=_date(5),
+        assessment_days_factor=0.5,
+        add_staff={"reablement": 3},
+    )
+    data = _cancelling([level])
+    data["settings"]["reablement"] = {
+        "capacity": "unlimited",
+        "los": {"kind": "fixed", "days": 2},
+        "outcomes": {"independent": 1.0},
+    }
+    data["discharge"] = {
+        "pathways": {"all": {"P1": 1.0}},
+        "assessment_days": {"P1": {"kind": "fixed", "days": 1}},
+    }
+    data["staff"] = {"reablement": {"per_day": 2, "first_day_visits": 0, "last_day_visits": 0}}
+    stays, _ = run_both(data)
+    log = _log(stays)
+    assert np.flatnonzero(log.level_on[:, 0]).tolist() == [3, 4, 5]
+    acute = (stays.setting == ACUTE) & np.isfinite(stays.leave)
+    ready_day = np.floor(stays.ready[acute]).astype(int)
+    assessed = stays.leave[acute] - stays.ready[acute]
+    expected = np.where(np.isin(ready_day, [4, 5, 6]), 0.5, 1.0)
+    np.testing.assert_allclose(assessed, expected)
+    assert acute.sum() == 2 * 19  # ready on days 1-19 and assessed by the horizon
+    available = log.staff_available[SETTINGS.index("reablement")]
+    assert available.tolist() == [2.0] * 4 + [5.0] * 3 + [2.0] * 14

@@ -394,23 +394,21 @@ def next_window_open(
     locality: int,
     first_day: int,
 ) -> float:
-    """The first time at or after `t` inside destination `w`'s window for `locality`.
+    """The first time at or after `t` inside destination `w`'s window for `locality`, or
+    inf when it does not open again before the run ends (the person is still waiting then).
 
     Plain scalar code that numba compiles as it is, so both engines wait the same time.
-    A window that never opens again (all days closed to the end) lets the move happen at
-    once; the scenario's checks refuse a window with no open day.
     """
     n_days = opens.shape[1]
     day = int(np.floor(t))
-    for j in range(n_days + 8):
-        d = day + j
-        k = min(max(d - first_day, 0), n_days - 1)
+    for k in range(max(day - first_day, 0), n_days):
+        d = first_day + k
         o = opens[w, k, locality]
         c = closes[w, k, locality]
         if o < c and t < d + c:
             start = d + o
             return start if start > t else t
-    return t
+    return np.inf
 
 
 def staff_need(day: int, first_day: int, days: int, first: float, last: float) -> float:

@@ -107,9 +107,11 @@ def check_scenario(sc: Scenario) -> list[str]:
     else:
         if sc.demand is not None:
             problems.append("demand: needs a population (add `population:` or remove `demand:`)")
-        if not sc.referrals and not any(s.occupied or s.waiting for s in sc.initial_state.values()):
+        census = any(s.occupied or s.waiting or s.elapsed_days for s in sc.initial_state.values())
+        if not sc.referrals and not sc.electives and not census:
             problems.append(
-                "population: a scenario with no population needs referrals or an initial state"
+                "population: a scenario with no population needs referrals, electives or an "
+                "initial state"
             )
 
     if sc.demand is not None:

@@ -173,7 +173,9 @@ def describe_validation_error(exc: ValidationError, data: Any) -> list[str]:
         # Discriminated-union tags ('lognormal', 'int', 'literal[...]') are not user paths.
         user_loc = [p for p in loc if not (isinstance(p, str) and _is_internal_tag(p))]
         where = _path(user_loc, data)
-        if kind == "invalid_key" or (loc and loc[-1] == "[key]"):
+        if kind == "literal_error" and loc and loc[-1] == "[key]":
+            msg = f"{where}: {_show(value)} is not allowed here: the keys are {ctx['expected']}"
+        elif kind == "invalid_key" or (loc and loc[-1] == "[key]"):
             msg = (
                 f"{where}: key {_show(value)} is not allowed: keys must be text (put it in quotes)"
             )
