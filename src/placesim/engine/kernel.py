@@ -73,6 +73,9 @@ _WINDOW[HOME], _WINDOW[INTERMEDIATE_CARE], _WINDOW[REABLEMENT], _WINDOW[CARE_HOM
 _REQUESTED, _ARRIVE, _READY, _LEAVE = range(4)
 _SETTING, _SOURCE, _NEXT, _OVERFLOW, _AT_START = range(5)
 
+# numba's on-disk cache keys a function to its own file: after editing one of these
+# functions in placesim.plan, delete src/placesim/engine/__pycache__/kernel.*.nb* or the
+# loop keeps the old one (an installed release replaces every file, so it recompiles).
 _pathway = numba.njit(cache=True)(pathway_after_moves)
 _next_open = numba.njit(cache=True)(next_window_open)
 _need = numba.njit(cache=True)(staff_need)
