@@ -69,7 +69,7 @@ class _TableFormat(argparse.Action):
 
 
 _FORMAT_HELP = (
-    "csv (default) or parquet (needs placesim[parquet]) for the tables; xlsx writes the "
+    "csv (default) or parquet for the tables; xlsx writes the "
     "tables as CSV plus a workbook for spreadsheets (needs placesim[excel])"
 )
 
@@ -173,6 +173,13 @@ def _parser() -> argparse.ArgumentParser:
         action=_TableFormat,
         help=f"{_FORMAT_HELP}: results.xlsx, sheets summary, outcomes (unless --no-stays) "
         "and about",
+    )
+    run.add_argument(
+        "--stays-format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="the per-stay table's format with --format csv or xlsx: parquet (default; "
+        "fast and small: pandas.read_parquet or placesim.read_results reads it) or csv",
     )
     _add_backend(run)
     run.add_argument("--quiet", "-q", action="store_true", help="do not print the summary")
@@ -415,6 +422,12 @@ def _run_into(args: argparse.Namespace, scenario: Any, targets: list[Any], out: 
         check_memory=not args.no_memory_check,
         **_backend(args),
     )
+    # The answer first: the summary is on screen while the files are written.
+    if not args.quiet:
+        print(format_summary(result, period=args.period, targets=targets), flush=True)
+        _warn(result.capacity_warnings(args.period))
+    elif targets:
+        print("\n".join(str(result.chance(t, period=args.period)) for t in targets), flush=True)
     extra_files = {}
     if args.report:
         from placesim.reporting.html import result_html
@@ -429,12 +442,8 @@ def _run_into(args: argparse.Namespace, scenario: Any, targets: list[Any], out: 
         scenario_path=args.file,
         extra_files=extra_files,
         period=args.period,
+        stays_format=args.stays_format,
     )
-    if not args.quiet:
-        print(format_summary(result, period=args.period, targets=targets))
-        _warn(result.capacity_warnings(args.period))
-    elif targets:
-        print("\n".join(str(result.chance(t, period=args.period)) for t in targets))
     if result.precision_met is not None:
         from placesim.experiments.simulate import imprecise_measures
 

@@ -28,13 +28,48 @@ def test_run_writes_tables_and_prints_summary(
     assert main(["run", str(path), "-n", "2", "--seed", "3", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "acute" in printed and "bed_days" in printed and "capacity_gap" in printed
-    for name in ("summary.csv", "daily.csv", "stays.csv", "measures.csv", "run.json"):
+    for name in ("summary.csv", "daily.csv", "stays.parquet", "measures.csv", "run.json"):
         assert (out / name).is_file()
     summary = pd.read_csv(out / "summary.csv")
     assert list(summary.columns[:6]) == ["measure", "setting", "unit", "mean", "ci_low", "ci_high"]
     meta = json.loads((out / "run.json").read_text())
     assert meta["seed"] == 3 and meta["replications"] == 2
     assert not list(out.glob("*.tmp")), "temporary files left behind"
+
+
+def test_stays_as_csv_on_request_read_back_as_the_parquet_default(
+    tmp_path: Path, small: dict[str, Any], capsys: Any
+) -> None:
+    import placesim
+
+    path = _write(tmp_path, small)
+    runs = {}
+    for fmt in ("parquet", "csv"):
+        out = tmp_path / fmt
+        argv = ["run", str(path), "-n", "2", "-q", "--out", str(out), "--stays-format", fmt]
+        assert main(argv) == 0
+        assert (out / f"stays.{fmt}").is_file() and (out / "summary.csv").is_file()
+        runs[fmt] = placesim.read_results(out).stays
+    pd.testing.assert_frame_equal(runs["parquet"], runs["csv"])
+    capsys.readouterr()
+
+
+def test_summary_is_printed_before_the_files_are_written(
+    tmp_path: Path, small: dict[str, Any], capsys: Any, monkeypatch: Any
+) -> None:
+    # The answer is on screen while the tables are written: a run whose writing fails (a
+    # full disk, say) has already printed its summary, then says why it could not write.
+    import placesim.reporting
+    from placesim.errors import PlacesimError
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise PlacesimError("out: no space left on device")
+
+    monkeypatch.setattr(placesim.reporting, "write_results", full_disk)
+    path = _write(tmp_path, small)
+    assert main(["run", str(path), "-n", "1", "--out", str(tmp_path / "o")]) == 2
+    printed = capsys.readouterr()
+    assert "bed_days" in printed.out and "no space left on device" in printed.err
 
 
 def test_invalid_scenario_exits_2_with_one_line_per_problem(

@@ -19,7 +19,7 @@ def test_cli_no_stays_writes_no_stays_file_and_reads_back(
     out = tmp_path / "out"
     argv = ["run", str(path), "-n", "2", "--out", str(out), "--no-stays", "--engine", "simpy"]
     assert main(argv) == 0
-    assert not (out / "stays.csv").exists()
+    assert not (out / "stays.csv").exists() and not (out / "stays.parquet").exists()
     back = read_results(out)
     assert back.stays is None and len(back.measures) > 0
     capsys.readouterr()

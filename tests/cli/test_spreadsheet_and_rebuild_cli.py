@@ -63,7 +63,7 @@ def test_run_format_xlsx_writes_the_csv_tables_and_a_workbook(
     assert main(["run", str(path), "-n", "2", "-q", "--format", "xlsx", "--out", str(out)]) == 0
     assert "results.xlsx" in capsys.readouterr().out
     names = {p.name for p in out.iterdir()}
-    assert {"summary.csv", "daily.csv", "stays.csv", "measures.csv", "results.xlsx"} <= names
+    assert {"summary.csv", "daily.csv", "stays.parquet", "measures.csv", "results.xlsx"} <= names
     assert names <= OWN_FILES  # the folder stays replaceable by the next run
     result = placesim.read_results(out)  # read back from the CSV tables, as before
     sheets = _sheets(out / "results.xlsx")
@@ -79,7 +79,7 @@ def test_run_format_xlsx_writes_the_csv_tables_and_a_workbook(
         "outcomes": len(result.outcomes()),
         "about": len(sheets["about"]),
     }
-    assert set(meta["files"]) == {"summary.csv", "daily.csv", "stays.csv", "measures.csv"}
+    assert set(meta["files"]) == {"summary.csv", "daily.csv", "stays.parquet", "measures.csv"}
 
 
 def test_run_format_xlsx_without_stays_has_no_outcomes_sheet(

@@ -28,7 +28,8 @@ def _check_complete(out: Path) -> None:
         for name, info in meta["files"].items():
             path = out / name
             assert path.stat().st_size == info["bytes"]
-            assert len(pd.read_csv(path)) == info["rows"]
+            read = pd.read_parquet if path.suffix == ".parquet" else pd.read_csv
+            assert len(read(path)) == info["rows"]
 
 
 def test_finished_run_records_its_tables(tmp_path: Path, small: dict[str, Any]) -> None:
@@ -38,6 +39,6 @@ def test_finished_run_records_its_tables(tmp_path: Path, small: dict[str, Any]) 
     assert main(["run", str(_scenario(tmp_path, small)), "-n", "1", "-q", "--out", str(out)]) == 0
     _check_complete(out)
     meta = json.loads((out / "run.json").read_text())
-    assert set(meta["files"]) == {"summary.csv", "daily.csv", "stays.csv", "measures.csv"}
+    assert set(meta["files"]) == {"summary.csv", "daily.csv", "stays.parquet", "measures.csv"}
     assert meta["seed"] == 7 and meta["replications"] == 1
     assert len(meta["scenario_sha256"]) == 64

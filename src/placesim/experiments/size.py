@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from placesim.errors import PlacesimError
 from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
@@ -326,6 +325,8 @@ def _judge(
     if v.size < 2:
         return math.nan, math.nan, False
     mean = float(v.mean())
+    from scipy import stats  # here: scipy.stats takes a second to import
+
     upper = mean + float(stats.t.ppf(confidence, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size))
     return mean, upper, bool(goal.holds([upper])[0])
 

@@ -65,7 +65,7 @@ __all__ = [
 
 FORMATS = ("csv", "parquet", "xlsx")
 """Formats of a run's tables: ``xlsx`` is the tables as CSV plus the workbook :data:`WORKBOOK`."""
-_EXTRAS = {"parquet": ("pyarrow", "parquet"), "xlsx": ("openpyxl", "excel")}
+_EXTRAS = {"xlsx": ("openpyxl", "excel")}
 """What each format needs: (module, placesim extra that installs it)."""
 SCENARIO_JSON = "scenario.json"
 """The file, next to run.json, that holds the scenario as it ran."""
@@ -88,8 +88,7 @@ _FOLDER_NAME_MAX = 80
 def check_format(fmt: str) -> None:
     """Refuse a format placesim does not write, or one whose extra is not installed.
 
-    One line naming what to install: ``parquet`` needs pyarrow (``placesim[parquet]``),
-    ``xlsx`` needs openpyxl (``placesim[excel]``).
+    One line naming what to install: ``xlsx`` needs openpyxl (``placesim[excel]``).
     """
     if fmt not in FORMATS:
         raise PlacesimError(f"format: {fmt!r} is not allowed: must be one of {', '.join(FORMATS)}")
@@ -134,6 +133,7 @@ def write_results(
     *,
     extra_files: Mapping[str, str] | None = None,
     period: str | Period | None = None,
+    stays_format: str = "parquet",
 ) -> list[Path]:
     """Write summary, daily and stays tables and run metadata to `out_dir`, replacing it.
 
@@ -147,7 +147,7 @@ def write_results(
     Parameters
     ----------
     fmt
-        ``csv``, ``parquet`` (needs pyarrow: ``pip install 'placesim[parquet]'``) or ``xlsx``:
+        ``csv``, ``parquet`` or ``xlsx``:
         the tables as CSV plus the workbook results.xlsx, with sheets summary, outcomes
         (when the run kept its stays) and about (needs openpyxl:
         ``pip install 'placesim[excel]'``). The workbook is for people taking figures into
@@ -157,6 +157,10 @@ def write_results(
     extra_files
         Other text files, by name, written into the same folder and swapped in with it
         (``placesim run --report`` puts its report.html here).
+    stays_format
+        ``parquet`` (the default: a place-year of stays writes in a fraction of a second
+        into a file a third the size) or ``csv``: the per-stay table's format when `fmt`
+        is ``csv`` or ``xlsx`` (with ``parquet`` every table is Parquet).
     period
         The window the run was reported on (``--period``): summary.csv (and the workbook's
         summary and outcomes) are of that window, and run.json records it (``period``:
@@ -172,10 +176,13 @@ def write_results(
     The paths written.
     """
     check_format(fmt)
+    if stays_format not in ("parquet", "csv"):
+        raise PlacesimError(f"stays format: {stays_format!r} is not allowed: parquet or csv")
+    found = find_period(period, result.plan)
     return replace_folder(
         Path(out_dir),
         lambda folder: _write_run(
-            result, folder, fmt, scenario_path, extra_files or {}, find_period(period, result.plan)
+            result, folder, fmt, scenario_path, extra_files or {}, found, stays_format
         ),
     )
 
@@ -187,6 +194,7 @@ def _write_run(
     scenario_path: str | Path | None,
     extra_files: Mapping[str, str],
     period: Period | None,
+    stays_format: str,
 ) -> list[Path]:
     """Every file of a run, into the (new, empty) folder `out`; run.json last."""
     table_fmt = "csv" if fmt == "xlsx" else fmt
@@ -200,8 +208,9 @@ def _write_run(
     files: dict[str, dict[str, int]] = {}
     columns: dict[str, dict[str, dict[str, Any]]] = {}
     for name, table in tables.items():
-        path = out / f"{name}.{table_fmt}"
-        _writer(table, table_fmt)(path)
+        suffix = stays_format if name == "stays" and table_fmt == "csv" else table_fmt
+        path = out / f"{name}.{suffix}"
+        _writer(table, suffix)(path)
         written.append(path)
         files[path.name] = {"rows": len(table), "bytes": path.stat().st_size}
         columns[path.name] = _column_types(table)
@@ -765,11 +774,13 @@ def _known_categories(scenario: Scenario) -> dict[str, dict[str, list[str]]]:
 
 def _read_table(path: Path, types: dict[str, dict[str, Any]] | None) -> pd.DataFrame:
     if path.suffix == ".parquet":
-        if importlib.util.find_spec("pyarrow") is None:
-            raise PlacesimError(
-                f"{path.name}: reading Parquet needs pyarrow (pip install 'placesim[parquet]')"
-            )
-        return pd.read_parquet(path)
+        table = pd.read_parquet(path)
+        for name, t in (types or {}).items():
+            # Parquet stores date-times to the millisecond at the coarsest: back to the unit
+            # they were written in.
+            if name in table.columns and t["dtype"].startswith("datetime64"):
+                table[name] = table[name].astype(t["dtype"])
+        return table
     if types is None:
         return pd.read_csv(path)
     # Text is read as written: only an empty field is missing (a locality called "NA"

@@ -27,7 +27,6 @@ from typing import Annotated, Literal
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from scipy import stats
 
 __all__ = ["Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "Lognormal"]
 
@@ -277,6 +276,8 @@ class Lognormal(_LengthOfStay):
         relative precision even when it is small beside ``a``. Exactly ``elapsed.size``
         uniforms are drawn.
         """
+        from scipy import stats  # here: scipy.stats takes a second to import
+
         a = _check_elapsed(elapsed)
         u = _unit_open_closed(rng, a.shape)
         dist = stats.lognorm(s=self.sigma, scale=math.exp(self.mu))
@@ -352,6 +353,8 @@ class Gamma(_LengthOfStay):
         ``(1 + x/a)^(k-1) exp(-max(k-1, 0) x/a) <= 1``, which is close to 1 that far out.
         The rejection step draws a random number of further variates from ``rng``.
         """
+        from scipy import stats  # here: scipy.stats takes a second to import
+
         a = _check_elapsed(elapsed)
         u = _unit_open_closed(rng, a.shape)
         k, theta = self.shape, self.scale_days
