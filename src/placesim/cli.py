@@ -817,6 +817,10 @@ def _show_warning(
     print(f"warning: {message}", file=sys.stderr)
 
 
+_SIMULATING = frozenset({"run", "compare", "sweep", "size", "warmup"})
+"""Commands that run the engine (and so may compile it on first use)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `placesim` command; returns the exit code.
 
@@ -836,6 +840,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         args = _parser().parse_args(argv)
+        if args.command in _SIMULATING and getattr(args, "engine", "fast") == "fast":
+            from placesim.engine.kernel import needs_compiling
+
+            if needs_compiling():
+                print(
+                    "compiling the fast engine: once after installing, about 20 s; "
+                    "later runs start at once",
+                    file=sys.stderr,
+                    flush=True,
+                )
         with warnings.catch_warnings():
             warnings.simplefilter("always", PlacesimWarning)
             warnings.showwarning = _show_warning

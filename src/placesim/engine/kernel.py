@@ -18,6 +18,8 @@ extend with processes of your own.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numba
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +47,7 @@ from placesim.plan.pathways import (
 )
 from placesim.scenario import SETTINGS
 
-__all__ = ["run_kernel"]
+__all__ = ["needs_compiling", "run_kernel"]
 
 _N = len(SETTINGS)
 _URGENT = 0
@@ -1160,3 +1162,14 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
         operations=log,
     )
     return records, events
+
+
+def needs_compiling() -> bool:
+    """Whether the first run in this environment will compile the loop (no cached machine
+    code yet), so the command line can say why it takes a while. Reads numba's cache index;
+    False when numba's cache layout is not the one known here."""
+    try:
+        index = Path(getattr(_loop, "_cache")._cache_file._index_path)  # noqa: B009 - private
+    except AttributeError:
+        return False
+    return not index.is_file()
