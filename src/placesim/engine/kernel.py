@@ -206,11 +206,9 @@ def _fill(
     q_head: npt.NDArray[np.int64],
     q_next: npt.NDArray[np.int32],
     q_len: npt.NDArray[np.int64],
-    h_time: npt.NDArray[np.float64],
-    h_key: npt.NDArray[np.int64],
-    h_who: npt.NDArray[np.int64],
-    hn: int,
-    now: float,
+    n_key: npt.NDArray[np.int64],
+    n_who: npt.NDArray[np.int64],
+    nt: int,
     eid: int,
     staffed: npt.NDArray[np.bool_],
     st_w: npt.NDArray[np.float64],
@@ -228,8 +226,9 @@ def _fill(
     """Grant places of `s` to the head of its queue while there is room, and staff time
     for a staffed setting (engine._Stage._fill).
 
-    Each grant is an event now; the heap must have room for ``q_len[s]`` more. Returns the
-    heap size and the next sequence number.
+    Each grant is an event now, appended to the queue of this instant's normal events
+    (`n_key`, `n_who` up to `nt`), which must have room for ``q_len[s]`` more. Returns the
+    queue's new end and the next sequence number.
     """
     while q_head[s] >= 0 and occupied[s] < capacity[s] and _staff_ok(s, staffed, st_w, st_s, first):
         occupied[s] += 1
@@ -240,9 +239,21 @@ def _fill(
             _book(
                 s, j, day, slot, svc_list, svc_len, svc_pos, svc_day0, svc_need, st_s, first, needed
             )
-        hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, j)
+        n_key[nt] = _NORMAL + eid
+        n_who[nt] = j
+        nt += 1
         eid += 1
-    return hn, eid
+    return nt, eid
+
+
+@numba.njit(cache=True)
+def _grown_fifo(
+    key: npt.NDArray[np.int64], who: npt.NDArray[np.int64], used: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A same-instant queue's arrays, twice as long (the first `used` entries kept)."""
+    k, w = np.empty(2 * key.size, dtype=np.int64), np.empty(2 * key.size, dtype=np.int64)
+    k[:used], w[:used] = key[:used], who[:used]
+    return k, w
 
 
 @numba.njit(cache=True)
@@ -490,29 +501,61 @@ def _loop(
     a_ptr = 0
     a_resumed = False
     events = 0
+    # Events scheduled for the instant being processed (a journey's start, a granted
+    # place) go to two first-in-first-out queues, urgent and normal, instead of the heap:
+    # their keys only grow, so they leave in SimPy's (time, priority, sequence) order at
+    # O(1), and the heap holds only later events.
+    u_key = np.empty(1024, dtype=np.int64)
+    u_who = np.empty(1024, dtype=np.int64)
+    n_key = np.empty(1024, dtype=np.int64)
+    n_who = np.empty(1024, dtype=np.int64)
+    uh = ut = nh = nt = 0
+    now = start
 
-    while hn > 0:
+    while True:
         if hn + 4 > h_time.size:
             h_time, h_key, h_who = _grown(h_time, h_key, h_who)
-        now = h_time[0]
-        if now >= end:
+        if ut + 4 > u_key.size:
+            u_key, u_who = _grown_fifo(u_key, u_who, ut)
+        if nt + 4 > n_key.size:
+            n_key, n_who = _grown_fifo(n_key, n_who, nt)
+        heap_now = hn > 0 and h_time[0] == now
+        if uh < ut and not (heap_now and h_key[0] < u_key[uh]):
+            who = u_who[uh]
+            key = u_key[uh]
+            uh += 1
+            if uh == ut:
+                uh = ut = 0
+        elif uh == ut and nh < nt and not (heap_now and h_key[0] < n_key[nh]):
+            who = n_who[nh]
+            key = n_key[nh]
+            nh += 1
+            if nh == nt:
+                nh = nt = 0
+        elif hn > 0:
+            now = h_time[0]
+            if now >= end:
+                break
+            who = h_who[0]
+            key = h_key[0]
+            hn = _pop(h_time, h_key, h_who, hn)
+        else:
             break
-        who = h_who[0]
-        key = h_key[0]
-        hn = _pop(h_time, h_key, h_who, hn)
         events += 1
 
         if who == _ARRIVALS:
             if a_resumed:
                 i = order[a_ptr]
                 phase[i] = _INIT
-                hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, i)
+                u_key[ut] = _URGENT + eid
+                u_who[ut] = i
+                ut += 1
                 eid += 1
                 a_ptr += 1
                 a_resumed = False
             while a_ptr < order.size:
-                if hn + 1 > h_time.size:
-                    h_time, h_key, h_who = _grown(h_time, h_key, h_who)
+                if ut + 1 > u_key.size:
+                    u_key, u_who = _grown_fifo(u_key, u_who, ut)
                 i = order[a_ptr]
                 t = time[i]
                 if t > now:
@@ -521,7 +564,9 @@ def _loop(
                     a_resumed = True
                     break
                 phase[i] = _INIT
-                hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, i)
+                u_key[ut] = _URGENT + eid
+                u_who[ut] = i
+                ut += 1
                 eid += 1
                 a_ptr += 1
             continue
@@ -613,20 +658,18 @@ def _loop(
                     available[s, d] = w
             for s in range(_N):
                 if staffed[s]:
-                    while hn + q_len[s] + 1 > h_time.size:
-                        h_time, h_key, h_who = _grown(h_time, h_key, h_who)
-                    hn, eid = _fill(
+                    while nt + q_len[s] + 1 > n_key.size:
+                        n_key, n_who = _grown_fifo(n_key, n_who, nt)
+                    nt, eid = _fill(
                         s,
                         occupied,
                         capacity,
                         q_head,
                         q_next,
                         q_len,
-                        h_time,
-                        h_key,
-                        h_who,
-                        hn,
-                        now,
+                        n_key,
+                        n_who,
+                        nt,
                         eid,
                         staffed,
                         st_w,
@@ -666,20 +709,18 @@ def _loop(
                 d = _day(now, first_day, n_days)
                 for s in range(_N):
                     if defined[s]:
-                        while hn + q_len[s] + 1 > h_time.size:
-                            h_time, h_key, h_who = _grown(h_time, h_key, h_who)
-                        hn, eid = _fill(
+                        while nt + q_len[s] + 1 > n_key.size:
+                            n_key, n_who = _grown_fifo(n_key, n_who, nt)
+                        nt, eid = _fill(
                             s,
                             occupied,
                             capacity,
                             q_head,
                             q_next,
                             q_len,
-                            h_time,
-                            h_key,
-                            h_who,
-                            hn,
-                            now,
+                            n_key,
+                            n_who,
+                            nt,
                             eid,
                             staffed,
                             st_w,
@@ -704,20 +745,18 @@ def _loop(
             else:
                 base_capacity[s] = cap_value[s, k]
                 capacity[s] = cap_value[s, k] + extra[s]
-                while hn + q_len[s] + 1 > h_time.size:
-                    h_time, h_key, h_who = _grown(h_time, h_key, h_who)
-                hn, eid = _fill(
+                while nt + q_len[s] + 1 > n_key.size:
+                    n_key, n_who = _grown_fifo(n_key, n_who, nt)
+                nt, eid = _fill(
                     s,
                     occupied,
                     capacity,
                     q_head,
                     q_next,
                     q_len,
-                    h_time,
-                    h_key,
-                    h_who,
-                    hn,
-                    now,
+                    n_key,
+                    n_who,
+                    nt,
                     eid,
                     staffed,
                     st_w,
@@ -821,18 +860,16 @@ def _loop(
                 occupied[s] -= 1  # a release grants at most one place
                 if staffed[s]:
                     _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
-                hn, eid = _fill(
+                nt, eid = _fill(
                     s,
                     occupied,
                     capacity,
                     q_head,
                     q_next,
                     q_len,
-                    h_time,
-                    h_key,
-                    h_who,
-                    hn,
-                    now,
+                    n_key,
+                    n_who,
+                    nt,
                     eid,
                     staffed,
                     st_w,
@@ -926,18 +963,16 @@ def _loop(
             occupied[s] -= 1  # a release grants at most one place
             if staffed[s]:
                 _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
-            hn, eid = _fill(
+            nt, eid = _fill(
                 s,
                 occupied,
                 capacity,
                 q_head,
                 q_next,
                 q_len,
-                h_time,
-                h_key,
-                h_who,
-                hn,
-                now,
+                n_key,
+                n_who,
+                nt,
                 eid,
                 staffed,
                 st_w,
@@ -975,7 +1010,9 @@ def _loop(
                     src[c] = kind
                     delay[c] = wait
                     phase[c] = _INIT
-                    hn = _push(h_time, h_key, h_who, hn, now, _URGENT + eid, c)
+                    u_key[ut] = _URGENT + eid
+                    u_who[ut] = c
+                    ut += 1
                     eid += 1
                 continue
 
@@ -1001,7 +1038,9 @@ def _loop(
                         first,
                         needed,
                     )
-                hn = _push(h_time, h_key, h_who, hn, now, _NORMAL + eid, i)
+                n_key[nt] = _NORMAL + eid
+                n_who[nt] = i
+                nt += 1
                 eid += 1
             else:
                 q_next[i] = -1
