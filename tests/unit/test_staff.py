@@ -198,6 +198,23 @@ def test_a_place_granted_outside_its_window_needs_the_first_day_until_taken() ->
     assert stays.arrive[reablement].tolist() == [1.375]
 
 
+def test_someone_in_service_at_the_start_is_halfway_through_the_taper() -> None:
+    """Someone already in reablement at the start (fixed 4.5-day stays, 2 days done, so 2.5
+    to go: days 0-2 ahead) is taken to have as long behind them as ahead: 3 days before day
+    0, a stay touching 6 calendar days. So day 0 is day 3 of the taper, 4 - 3 x 3/5 = 2.2
+    visits (not the first day's 4), then 1.6, then the last day's 1 from day 2 on, blocked
+    (IPACS gives people in service at the start the tail of a longer taper, ref Q15)."""
+    data = _one_person(
+        initial_state={
+            "acute": None,
+            "reablement": {"remaining": "elapsed", "elapsed_days": [2.0]},
+        }
+    )
+    needed, stays = _needed(data)
+    assert needed == [2.2, 1.6] + [1.0] * 10
+    assert stays.ready[stays.setting == REABLEMENT].tolist() == [2.5]
+
+
 @pytest.mark.parametrize("warmup", [0, 3])
 def test_the_taper_counts_days_of_the_stay_after_a_warm_up(warmup: int) -> None:
     """With a warm-up the same person (ready 0.75 days after the first simulated instant)

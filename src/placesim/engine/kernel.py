@@ -30,6 +30,7 @@ from placesim.plan import Plan, pathway_after_moves
 from placesim.plan.operations import (
     NOT_TAKEN,
     escalation_step,
+    in_service_at_start,
     next_window_open,
     staff_need,
     watched_value,
@@ -81,6 +82,7 @@ _SETTING, _SOURCE, _NEXT, _OVERFLOW, _AT_START = range(5)
 _pathway = numba.njit(cache=True)(pathway_after_moves)
 _next_open = numba.njit(cache=True)(next_window_open)
 _need = numba.njit(cache=True)(staff_need)
+_in_service_at_start = numba.njit(cache=True)(in_service_at_start)
 _escalation_step = numba.njit(cache=True)(escalation_step)
 _watched = numba.njit(cache=True)(watched_value)
 
@@ -496,6 +498,7 @@ def _loop(
                     first,
                     needed,
                 )
+                svc_day0[i], svc_days[i] = _in_service_at_start(start, los[i, s])
     hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS)
     eid += 1
     a_ptr = 0
@@ -835,9 +838,6 @@ def _loop(
             if in_place[i]:
                 r_f[_ARRIVE, cur[i]] = now
                 phase[i] = _STAY_END
-                if staffed[s]:  # the staff profile runs from the day the place is taken
-                    svc_day0[i] = int(np.floor(now)) - first_day
-                    svc_days[i] = int(np.floor(now + los[i, s])) - int(np.floor(now)) + 1
                 hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
                 eid += 1
                 continue

@@ -31,6 +31,7 @@ from placesim.plan import Plan, pathway_after_moves
 from placesim.plan.operations import (
     NOT_TAKEN,
     escalation_step,
+    in_service_at_start,
     next_window_open,
     staff_need,
     watched_value,
@@ -428,7 +429,7 @@ class _Run:
             yield self._stage(s).request(i)
             self.r_arrive[rec] = env.now
             stay = self._stay(i, s)
-        self._take(i, s, stay)
+            self._take(i, s, stay)
         had_acute = s == ACUTE
         while True:
             yield env.timeout(stay)
@@ -525,10 +526,13 @@ class _Run:
         if self.ops.staffed.any():
             self.env.process(self._days())
         for i in np.flatnonzero(ep.in_place).tolist():
-            stage = self._stage(int(ep.entry[i]))
+            stage_s = int(ep.entry[i])
+            stage = self._stage(stage_s)
             stage.occupied += 1
             if stage.staff is not None:
                 stage.staff.book(i, 0)
+                day0, days = in_service_at_start(self.plan.first_time, self.los[i][stage_s])
+                stage.staff.first_day[i], stage.staff.days[i] = day0, days
         starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < self.end) & (ep.entry >= 0))
         order = starters[np.argsort(ep.time[starters], kind="stable")]
         self.env.process(self.arrivals(order))

@@ -300,7 +300,8 @@ def decision_table(comparison: Comparison, confidence: float = 0.95) -> pd.DataF
     share of replications (paired, common random numbers) in which the scenario did better
     than the base, with a Wilson interval; for the net cost, better is cheaper, and its
     ``setting`` says what it prices: "activity and capacity" when both scenarios give
-    ``costs.capacity_place_day``, otherwise "activity only (capacity not priced)".
+    ``costs.capacity_place_day``, otherwise "activity (capacity not priced)", with "and
+    escalation" when an escalation plan is costed.
     """
     table = comparison.table
     base_name = comparison.results[0].scenario.name
@@ -350,7 +351,15 @@ def decision_table(comparison: Comparison, confidence: float = 0.95) -> pd.DataF
             and result.plan.costs is not None
             and result.plan.costs.capacity_place_day
         )
-        what = "activity and capacity" if priced else "activity only (capacity not priced)"
+        escalation = any(
+            r.plan.operations.cost_per_day.any() or r.plan.operations.place_day_cost.any()
+            for r in (comparison.results[0], result)
+        )
+        what = ("activity and capacity" if priced else "activity") + (
+            " and escalation" if escalation else ""
+        )
+        if not priced:
+            what += " (capacity not priced)"
         if len(cost) and len(cost_base):
             paired = (cost - cost_base).dropna().to_numpy(dtype=float)
             d, d_low, d_high, n = t_interval(paired, confidence)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from placesim.errors import PlacesimError
 from placesim.measures.statistics import wilson_interval
-from placesim.measures.tables import MEASURES, measure_unit
+from placesim.measures.tables import LEVEL_DAYS, MEASURES, PLACE, measure_unit
 from placesim.scenario import SETTINGS
 
 __all__ = ["OPERATORS", "Chance", "Target", "chance_of", "parse_target"]
@@ -84,17 +84,21 @@ def parse_target(text: str, setting: str | None = None) -> Target:
             "of <=, <, >=, >, e.g. capacity_gap:acute<=0"
         )
     measure = match["measure"]
-    if measure not in MEASURES:
+    if measure not in MEASURES and not measure.startswith(LEVEL_DAYS):
         raise PlacesimError(
             f"target: measure {measure!r} is not allowed: must be one of {', '.join(MEASURES)}"
         )
-    where = match["setting"] or ("acute" if measure == "dtoc_rate" else setting)
+    place_wide = measure in ("days_escalated", "escalation_cost") or measure.startswith(LEVEL_DAYS)
+    default = "acute" if measure == "dtoc_rate" else PLACE if place_wide else setting
+    where = match["setting"] or default
     if where is None:
         raise PlacesimError(
             f"target: {text!r} names no setting: write {measure}:SETTING, e.g. {measure}:acute"
         )
-    if where not in SETTINGS:
-        raise PlacesimError(f"target: setting {where!r} is not one of {', '.join(SETTINGS)}")
+    if where not in (*SETTINGS, PLACE):
+        raise PlacesimError(
+            f"target: setting {where!r} is not one of {', '.join((*SETTINGS, PLACE))}"
+        )
     try:
         value = float(match["value"])
     except ValueError:

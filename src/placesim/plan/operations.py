@@ -37,6 +37,7 @@ __all__ = [
     "Operations",
     "compile_operations",
     "escalation_step",
+    "in_service_at_start",
     "next_window_open",
     "staff_need",
     "watched_value",
@@ -231,11 +232,13 @@ def compile_operations(scenario: Scenario, policy: Policy) -> Operations:
         units[s] = workforce.unit
         visit_hours[s] = workforce.visit_hours if workforce.visit_hours is not None else np.nan
         wte[s] = workforce.wte_hours_per_week
+    change = np.zeros((_N, n_days))
     for lever in scenario.interventions:
         if isinstance(lever, StaffLever):
-            strength = lever_strength(lever, days, cal.start_date)
-            s = SETTINGS.index(lever.setting)
-            per_day[s] = np.maximum(per_day[s] + lever.change * strength, 0.0)
+            change[SETTINGS.index(lever.setting)] += lever.change * lever_strength(
+                lever, days, cal.start_date
+            )
+    per_day = np.maximum(per_day + change, 0.0)  # the levers' total, cut at zero once
 
     # Escalation levels: the plan's, then those levers add (with their dates).
     dated: list[tuple[EscalationLevel, dt.date | None, dt.date | None]] = []
@@ -489,3 +492,14 @@ def watched_value(measure: int, occupied: float, capacity: float, waiting: float
     if measure == 1:
         return occupied
     return waiting
+
+
+def in_service_at_start(start: float, remaining: float) -> tuple[int, int]:
+    """The staff profile (first day index, calendar days) of someone already in service
+    when the run starts, with `remaining` days to go: halfway through their stay (as long
+    behind them as ahead, the equilibrium's expectation), so their need starts at the
+    middle of the taper and reaches its last-day value on their last day (IPACS gives
+    them the tail of a longer taper, ref Q15). Day indices count from the first
+    simulated day, so the start is day 0."""
+    ahead = int(np.floor(start + remaining)) - int(np.floor(start))
+    return -(ahead + 1), 2 * ahead + 2

@@ -9,7 +9,7 @@ import pandas as pd
 
 from placesim.measures import Period, SimulationResult, Target, parse_period
 from placesim.measures.comparison import label
-from placesim.measures.tables import PLACE
+from placesim.measures.tables import LEVEL_DAYS, PLACE
 from placesim.scenario import SETTINGS
 
 __all__ = ["format_decisions", "format_number", "format_summary"]
@@ -58,7 +58,11 @@ def format_summary(
         lines += [f"  {result.chance(t, period=period)}" for t in targets]
         lines.append("")
     summary = result.summary(period=period)
-    width = max(len(m) for m in summary["measure"]) + 2
+    levels = result.plan.operations.levels
+    shown = {
+        f"{LEVEL_DAYS}{k}": f"{LEVEL_DAYS}{k} ({name})" for k, name in enumerate(levels, start=1)
+    }
+    width = max(len(shown.get(m, m)) for m in summary["measure"]) + 2
     lines.append(
         f"  {'':<{width}}{'mean':>10}  {'95% CI':<26}{'median':>10}  {'5th-95th pct':<24}unit"
     )
@@ -90,8 +94,9 @@ def format_summary(
                 else ""
             )
             shown_unit = "" if unit == "ratio" else unit
+            name = shown.get(measure, measure)
             lines.append(
-                f"  {measure:<{width}}{format_number(mean, unit):>10}  {ci:<26}"
+                f"  {name:<{width}}{format_number(mean, unit):>10}  {ci:<26}"
                 f"{format_number(median, unit):>10}  {tail:<24}{shown_unit}"
             )
         lines.append("")

@@ -612,8 +612,9 @@ def _operations_warnings(sc: Scenario) -> list[str]:
         trigger = level.trigger
         if trigger.measure == "occupancy_rate" and trigger.at_least > 1.0:
             lines.append(
-                f"{path}.trigger.at_least: {trigger.at_least:g} can never be reached: an "
-                "occupancy rate is at most 1 (people in place / places), so the level never starts"
+                f"{path}.trigger.at_least: {trigger.at_least:g} is above 1: people in place "
+                "exceed the places only while a capacity drop takes effect, so the level will "
+                "hardly ever start"
             )
         if level.cancel_electives > 0 and not sc.electives:
             lines.append(
