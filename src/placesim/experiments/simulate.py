@@ -31,6 +31,7 @@ from placesim.measures import (
     stays_table,
     summarise,
 )
+from placesim.measures.tables import StayArrays
 from placesim.plan import Plan, compile_plan
 from placesim.scenario import MAX_REPLICATIONS, Scenario, scenario_warnings
 
@@ -96,8 +97,9 @@ def run_replication(
     t1 = time.perf_counter()
     records, events = run_engine(plan, episodes, engine)
     t2 = time.perf_counter()
-    day = daily_table(plan, records, replication)
-    measures = replication_measures(plan, episodes, records, day, replication)
+    arrays = StayArrays.from_records(episodes, records)  # sorted once for both tables
+    day = daily_table(plan, records, replication, arrays)
+    measures = replication_measures(plan, episodes, records, day, replication, arrays)
     stays = stays_table(plan, episodes, records, replication) if keep_stays else None
     t3 = time.perf_counter()
     return Replication(

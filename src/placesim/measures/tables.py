@@ -152,11 +152,10 @@ def _integral_at(prepared: Intervals, at: npt.NDArray[np.float64]) -> npt.NDArra
     return (ks * at - s_cum[ks]) - (ke * at - e_cum[ke])
 
 
-def _integral(
-    starts: npt.NDArray[np.float64], ends: npt.NDArray[np.float64], at: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Cumulative time-integral of the count of intervals [start, end) up to each time `at`."""
-    return _integral_at(_intervals(starts, ends), at)
+def _count_at(prepared: Intervals, at: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Number of the prepared intervals (:func:`_intervals`) containing each time `at`."""
+    s, _, e, _ = prepared
+    return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
 
 
 def _count(
@@ -259,8 +258,9 @@ class StayArrays:
         return self._views[s]
 
     @classmethod
-    def from_records(cls, episodes: Episodes, records: StayRecords) -> StayArrays:
-        """The arrays of a replication's stay records."""
+    def from_records(cls, episodes: Episodes | None, records: StayRecords) -> StayArrays:
+        """The arrays of a replication's stay records (without `episodes`, nobody counts as
+        living in a care home: enough for the daily table)."""
         return cls(
             setting=records.setting,
             requested=records.requested,
@@ -269,7 +269,11 @@ class StayArrays:
             leave=records.leave,
             at_start=records.at_start,
             next=records.next,
-            from_care_home=episodes.residence[records.episode] == _CARE_HOME_RESIDENCE,
+            from_care_home=(
+                episodes.residence[records.episode] == _CARE_HOME_RESIDENCE
+                if episodes is not None
+                else np.zeros(records.size, dtype=bool)
+            ),
         )
 
     @classmethod
@@ -292,8 +296,11 @@ class StayArrays:
         )
 
 
-def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFrame:
-    """Daily series of each setting over the reporting window.
+def daily_table(
+    plan: Plan, records: StayRecords, replication: int, stays: StayArrays | None = None
+) -> pd.DataFrame:
+    """Daily series of each setting over the reporting window (from `stays`, the records'
+    :class:`StayArrays`, when the caller has them: their sorted intervals are shared).
 
     ``census`` counts people holding a place at the midnight that ends the day (the NHS
     midnight census); ``occupied_mean`` is the mean number over the day (its sum is the bed
@@ -314,32 +321,30 @@ def daily_table(plan: Plan, records: StayRecords, replication: int) -> pd.DataFr
     days = np.arange(horizon, dtype=float)
     edges = np.arange(horizon + 1, dtype=float)
     midnight = days + 1.0
+    if stays is None:
+        stays = StayArrays.from_records(None, records)
     frames = []
     for s, name in enumerate(SETTINGS):
         if not plan.defined[s]:
             continue
-        m = records.setting == s
-        arrive, leave, requested = records.arrive[m], records.leave[m], records.requested[m]
-        ready = records.ready[m]
-        inside = np.isfinite(arrive)
-        area = _integral(arrive[inside], leave[inside], edges)
-        has_ready = np.isfinite(ready)
-        came = inside & ~records.at_start[m] & (arrive >= 0.0) & (arrive < horizon)
+        v = stays.view(s)  # each setting's intervals sorted once, for these and the measures
+        arrive = v.arrive
+        came = v.inside & ~v.at_start & (arrive >= 0.0) & (arrive < horizon)
         frames.append(
             pd.DataFrame(
                 {
                     "replication": replication,
                     "day": days.astype(np.int64),
                     "setting": name,
-                    "census": _count(arrive[inside], leave[inside], midnight),
-                    "occupied_mean": np.diff(area),
-                    "waiting": _count(requested, arrive, midnight),
+                    "census": _count_at(v.occupied, midnight),
+                    "occupied_mean": np.diff(_integral_at(v.occupied, edges)),
+                    "waiting": _count(v.requested, arrive, midnight),
                     "capacity": plan.capacity_by_day(name, days),
                     "admissions": np.bincount(
                         np.floor(arrive[came]).astype(np.int64), minlength=horizon
                     ),
-                    "ready_not_discharged": _count(ready[has_ready], leave[has_ready], midnight),
-                    "ready_days": np.diff(_integral(ready[has_ready], leave[has_ready], edges)),
+                    "ready_not_discharged": _count_at(v.delayed, midnight),
+                    "ready_days": np.diff(_integral_at(v.delayed, edges)),
                 }
             )
         )
@@ -479,9 +484,12 @@ def replication_measures(
     records: StayRecords,
     daily: pd.DataFrame,
     replication: int,
+    stays: StayArrays | None = None,
 ) -> pd.DataFrame:
-    """Every measure of one replication: columns replication, measure, setting, value."""
-    stays = StayArrays.from_records(episodes, records)
+    """Every measure of one replication: columns replication, measure, setting, value
+    (`stays`: the records' :class:`StayArrays`, when the caller has them)."""
+    if stays is None:
+        stays = StayArrays.from_records(episodes, records)
     rows = window_measures(plan, stays, daily, (0.0, plan.end_time))
     out = pd.DataFrame(rows, columns=["measure", "setting", "value"])
     out.insert(0, "replication", replication)
