@@ -18,6 +18,14 @@ whole replication (the baseline engine with placesim's demand and measures); at 
 size both are extrapolated from the smaller sizes (``simpy_baseline_extrapolated``). The
 numba compilation (or cache load) is done before any timing and reported as
 ``jit_warmup_s``.
+
+Per event: ``events_per_episode`` and ``ns_per_event`` (engine time over events). Right
+after each of placesim's replications (up to ``YARDSTICK_RUNS``), in the same process, the
+yardstick runs (``benchmarks/yardstick.py``: a plain numba event loop of acute ->
+intermediate care with blocking, with as many patients as the replication's episodes over
+the same days): ``yardstick_s`` (mean), ``yardstick_events``, ``yardstick_ns_per_event``,
+``yardstick_ratio``, placesim's whole replication over the yardstick's time (issue 12's
+target: at most 3), and ``engine_yardstick_ratio``, placesim's engine alone over it.
 """
 
 from __future__ import annotations
@@ -47,6 +55,9 @@ SIZES = {"place": None, "region": 2_650_000, "england": 57_000_000}
 is (270,431: 269,100 at home and 1,331 in care homes)."""
 BASELINE_SIZES = ("place", "region")
 KEEP_STAYS = {"place": True, "region": False, "england": False}
+YARDSTICK_RUNS = 10
+"""Yardstick runs per size: one right after each of placesim's first timed replications, at
+that replication's number of episodes, so that both see the same load on a shared machine."""
 
 
 def scaled_scenario(people: int | None) -> Any:
@@ -113,6 +124,7 @@ def _jit_warmup() -> float:
 def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, Any]:
     """Run one size in this process and return its figures."""
     from simpy_baseline import run_baseline
+    from yardstick import compile_yardstick, run_yardstick
 
     import placesim
     from placesim.demand import generate_episodes
@@ -136,6 +148,9 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
         figures["total_wall_s"] = time.perf_counter() - start
     timings = {"demand_s": 0.0, "engine_s": 0.0, "measures_s": 0.0}
     episodes = events = stays = 0
+    days = scenario.calendar.warmup_days + scenario.calendar.horizon_days
+    yard_compile_s = compile_yardstick()
+    yard: list[dict[str, Any]] = []
     for r in range(replications if workers == 1 else 1):
         rep = run_replication(scenario, r, seed, keep_stays=keep)
         for key in timings:
@@ -143,7 +158,12 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
         episodes += rep.episodes
         events += rep.events
         stays += rep.stays_count
+        patients = rep.episodes
         del rep
+        # Right after it, so both see the same load; the yardstick's arrays (about 60 bytes
+        # a patient) stay well below a replication's peak, so peak_rss_mb is placesim's.
+        if len(yard) < YARDSTICK_RUNS:
+            yard.append(run_yardstick(patients, days, seed=seed + r))
     n = replications if workers == 1 else 1
     wall = sum(timings.values()) / n
     figures.update(
@@ -157,7 +177,11 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
         base_rss_mb=base_rss,
         keep_stays=keep,
         jit_warmup_s=warmup,
+        events_per_episode=events / episodes,
+        ns_per_event=timings["engine_s"] / events * 1e9,
     )
+    figures.update(_yardstick_figures(yard, wall, yard_compile_s))
+    figures["engine_yardstick_ratio"] = figures["engine_s"] / figures["yardstick_s"]
     if size in BASELINE_SIZES:
         plan = compile_plan(scenario)
         ep = generate_episodes(plan, 0, seed)
@@ -175,6 +199,27 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
             simpy_baseline_extrapolated=False,
         )
     return figures
+
+
+def _yardstick_figures(out: list[dict[str, Any]], wall: float, compile_s: float) -> dict[str, Any]:
+    """The yardstick's figures (means over its runs), and placesim's `wall` over its time."""
+    runs = len(out)
+    seconds = sum(o["seconds"] for o in out) / runs
+    events = sum(o["events"] for o in out) / runs
+    return {
+        "yardstick_s": seconds,
+        "yardstick_events": events,
+        "yardstick_ns_per_event": seconds / events * 1e9,
+        "yardstick_events_per_patient": events / (sum(o["arrivals"] for o in out) / runs),
+        "yardstick_ratio": wall / seconds,
+        "yardstick_runs": runs,
+        "yardstick_compile_s": compile_s,
+        "yardstick_beds": [out[0]["acute_beds"], out[0]["ic_beds"]],
+        "yardstick_occupancy": [
+            sum(o["acute_occupancy"] for o in out) / runs,
+            sum(o["ic_occupancy"] for o in out) / runs,
+        ],
+    }
 
 
 def _whole_run_ratio(figures: dict[str, Any], baseline_s: float) -> float:
@@ -261,6 +306,14 @@ def _machine() -> dict[str, Any]:
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
 
 
+def _cells(v: dict[str, Any], columns: tuple[str, ...], widths: list[int]) -> str:
+    cells = []
+    for c, w in zip(columns, widths, strict=True):
+        value = v.get(c, math.nan)
+        cells.append(f"{value:>{w},.0f}" if abs(value) >= 100 else f"{value:>{w}.3f}")
+    return "".join(cells)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", nargs="+", choices=list(SIZES), default=["place"])
@@ -287,17 +340,19 @@ def main(argv: list[str] | None = None) -> int:
     widths = [max(len(c), 9) + 2 for c in columns]
     print(f"{'size':<8}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
     for size, v in results.items():
-        cells = []
-        for c, w in zip(columns, widths, strict=True):
-            value = v.get(c, math.nan)
-            cells.append(f"{value:>{w},.0f}" if abs(value) >= 100 else f"{value:>{w}.3f}")
         mark = " (extrapolated)" if v.get("simpy_baseline_extrapolated") else ""
-        print(f"{size:<8}" + "".join(cells) + mark)
+        print(f"{size:<8}" + _cells(v, columns, widths) + mark)
         if "total_wall_s" in v:
             print(
                 f"{'':<8}{v['replications']} replications on {v['workers']} workers: "
                 f"{v['total_wall_s']:.1f} s"
             )
+    columns = ("events_per_episode", "ns_per_event", "yardstick_s", "yardstick_events")
+    columns += ("yardstick_ns_per_event", "yardstick_ratio", "engine_yardstick_ratio")
+    widths = [max(len(c), 9) + 2 for c in columns]
+    print(f"\n{'size':<8}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))
+    for size, v in results.items():
+        print(f"{size:<8}" + _cells(v, columns, widths))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")
