@@ -10,6 +10,7 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -821,6 +822,32 @@ _SIMULATING = frozenset({"run", "compare", "sweep", "size", "warmup"})
 """Commands that run the engine (and so may compile it on first use)."""
 
 
+def _compile_engine() -> None:
+    """Compile the fast engine before the command's work, saying so, when there is no
+    cached machine code yet (the first run after installing). A Ctrl-C meanwhile ends the
+    process at once with its one line: numba's compiler swallows an interrupt raised in
+    its callbacks, and nothing has been written yet."""
+    from placesim.engine.kernel import compile_engine, needs_compiling
+
+    if not needs_compiling():
+        return
+    print(
+        "compiling the fast engine: once after installing, about 20 s; later runs start at once",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    def interrupted(signum: int, frame: Any) -> None:
+        print("interrupted", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, interrupted)
+    try:
+        compile_engine()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `placesim` command; returns the exit code.
 
@@ -841,15 +868,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _parser().parse_args(argv)
         if args.command in _SIMULATING and getattr(args, "engine", "fast") == "fast":
-            from placesim.engine.kernel import needs_compiling
-
-            if needs_compiling():
-                print(
-                    "compiling the fast engine: once after installing, about 20 s; "
-                    "later runs start at once",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            _compile_engine()
         with warnings.catch_warnings():
             warnings.simplefilter("always", PlacesimWarning)
             warnings.showwarning = _show_warning

@@ -209,3 +209,29 @@ def test_ctrl_c_while_a_command_starts_is_one_line(tmp_path: Path) -> None:
         assert err.splitlines()[-1] == "interrupted"
         outcomes.append(delay)
     assert outcomes, "the command always finished before the signal"
+
+
+def test_ctrl_c_while_the_engine_compiles_is_one_line(tmp_path: Path) -> None:
+    """With no cached machine code (a fresh NUMBA_CACHE_DIR), the first run says it is
+    compiling; a Ctrl-C then ends it at once with one line and exit code 130, where
+    numba's compiler would swallow the interrupt and carry on."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "placesim", "run", str(BASELINE), "-n", "1", "-q"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stderr is not None
+    first = proc.stderr.readline()
+    assert first.startswith("compiling the fast engine"), first
+    time.sleep(0.5)  # inside the compiler
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=60) == 130
+    assert rest == "interrupted\n"
+    assert not (tmp_path / "placesim-out").exists() or not any(
+        (tmp_path / "placesim-out").iterdir()
+    )

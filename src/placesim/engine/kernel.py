@@ -48,7 +48,7 @@ from placesim.plan.pathways import (
 )
 from placesim.scenario import SETTINGS
 
-__all__ = ["needs_compiling", "run_kernel"]
+__all__ = ["compile_engine", "needs_compiling", "run_kernel"]
 
 _N = len(SETTINGS)
 _URGENT = 0
@@ -1212,3 +1212,24 @@ def needs_compiling() -> bool:
     except AttributeError:
         return False
     return not index.is_file()
+
+
+def compile_engine() -> None:
+    """Compile (or load) the loop now, on a one-day run of a one-bed scenario: the same
+    argument types as every run, so a command line can compile it before its real work,
+    where a Ctrl-C can end the process at once (numba swallows an interrupt raised in its
+    compiler's callbacks)."""
+    from placesim.demand import generate_episodes
+    from placesim.plan import compile_plan
+    from placesim.scenario import parse_scenario
+
+    tiny = parse_scenario(
+        {
+            "name": "compile",
+            "calendar": {"start_date": "2025-01-01", "horizon_days": 1},
+            "settings": {"care_home": {"capacity": 1, "los": {"kind": "fixed", "days": 1}}},
+            "referrals": [{"name": "one", "setting": "care_home", "rate_per_day": 1.0}],
+        }
+    )
+    plan = compile_plan(tiny)
+    run_kernel(plan, generate_episodes(plan, 0, 0))
