@@ -9,7 +9,14 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
+
+import placesim
+from placesim.demand import Episodes, generate_episodes
+from placesim.engine import StayRecords, run_kernel, run_reference_engine
+from placesim.engine.records import OperationsLog
+from placesim.plan import compile_plan
 
 
 def write_yaml(path: Path, data: Any) -> Path:
@@ -65,3 +72,40 @@ def acute_only(small: dict[str, Any], name: str, beds: int = 40) -> dict[str, An
     }
     data["initial_state"] = {"acute": {"occupied": 30, "waiting": 2}}
     return data
+
+
+def assert_same_log(a: OperationsLog, b: OperationsLog) -> None:
+    """Every array of the two logs is the same (shape, dtype and values)."""
+    for name in OperationsLog.__dataclass_fields__:
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape, f"{name}: shape {x.shape} != {y.shape}"
+        assert x.dtype == y.dtype, f"{name}: dtype {x.dtype} != {y.dtype}"
+        if x.dtype.kind == "f":
+            np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, equal_nan=True, err_msg=name)
+        else:
+            np.testing.assert_array_equal(x, y, err_msg=name)
+
+
+def run_both(data: dict[str, Any], seed: int = 1) -> tuple[StayRecords, Episodes]:
+    """Both engines on replication 0 of `data`: they record the same stays and the same
+    operations log; returns the reference engine's records and the episodes."""
+    plan = compile_plan(placesim.parse_scenario(data))
+    episodes = generate_episodes(plan, 0, seed)
+    reference = run_reference_engine(plan, episodes)
+    fast, _ = run_kernel(plan, episodes)
+    assert reference.size == fast.size
+    for column in ("episode", "setting", "source", "next", "overflow", "at_start"):
+        np.testing.assert_array_equal(getattr(reference, column), getattr(fast, column))
+    for column in ("requested", "arrive", "ready", "leave"):
+        np.testing.assert_allclose(
+            getattr(reference, column), getattr(fast, column), rtol=0, atol=1e-9, equal_nan=True
+        )
+    assert reference.operations is not None and fast.operations is not None
+    assert_same_log(reference.operations, fast.operations)
+    return reference, episodes
+
+
+def operations_log(records: StayRecords) -> OperationsLog:
+    """The operations log of a run that has one."""
+    assert records.operations is not None
+    return records.operations

@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 
 import placesim
-from placesim.demand import Episodes, generate_episodes
-from placesim.engine import StayRecords, run_kernel, run_reference_engine
-from placesim.engine.records import OperationsLog
+from builders import run_both
+from placesim.engine import StayRecords
 from placesim.plan import compile_plan
 from placesim.plan.pathways import (
     ACUTE,
@@ -36,37 +35,6 @@ ELECTIVE = SOURCES.index("elective")
 START = "2025-01-06"  # a Monday
 HOUR = 1.0 / 24.0
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def assert_same_log(a: OperationsLog, b: OperationsLog) -> None:
-    """Every array of the two logs is the same (shape, dtype and values)."""
-    for name in OperationsLog.__dataclass_fields__:
-        x, y = getattr(a, name), getattr(b, name)
-        assert x.shape == y.shape, f"{name}: shape {x.shape} != {y.shape}"
-        assert x.dtype == y.dtype, f"{name}: dtype {x.dtype} != {y.dtype}"
-        if x.dtype.kind == "f":
-            np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, equal_nan=True, err_msg=name)
-        else:
-            np.testing.assert_array_equal(x, y, err_msg=name)
-
-
-def run_both(data: dict[str, Any], seed: int = 1) -> tuple[StayRecords, Episodes]:
-    """Both engines on replication 0 of `data`: they record the same stays and the same
-    operations log; returns the reference engine's records and the episodes."""
-    plan = compile_plan(placesim.parse_scenario(data))
-    episodes = generate_episodes(plan, 0, seed)
-    reference = run_reference_engine(plan, episodes)
-    fast, _ = run_kernel(plan, episodes)
-    assert reference.size == fast.size
-    for column in ("episode", "setting", "source", "next", "overflow", "at_start"):
-        np.testing.assert_array_equal(getattr(reference, column), getattr(fast, column))
-    for column in ("requested", "arrive", "ready", "leave"):
-        np.testing.assert_allclose(
-            getattr(reference, column), getattr(fast, column), rtol=0, atol=1e-9, equal_nan=True
-        )
-    assert reference.operations is not None and fast.operations is not None
-    assert_same_log(reference.operations, fast.operations)
-    return reference, episodes
 
 
 # --------------------------------------------------------------------------- a hand-worked week

@@ -12,10 +12,7 @@ import numpy as np
 import pytest
 
 import placesim
-from placesim.demand import Episodes, generate_episodes
-from placesim.engine import StayRecords, run_kernel, run_reference_engine
-from placesim.engine.records import OperationsLog
-from placesim.plan import compile_plan
+from builders import operations_log, run_both
 from placesim.plan.pathways import ACUTE, SOURCES
 
 ELECTIVE = SOURCES.index("elective")
@@ -23,42 +20,6 @@ REFERRAL = SOURCES.index("referral")
 READMISSION = SOURCES.index("readmission")
 START = "2025-01-06"  # a Monday
 HOUR = 1.0 / 24.0
-
-
-def assert_same_log(a: OperationsLog, b: OperationsLog) -> None:
-    """Every array of the two logs is the same (shape, dtype and values)."""
-    for name in OperationsLog.__dataclass_fields__:
-        x, y = getattr(a, name), getattr(b, name)
-        assert x.shape == y.shape, f"{name}: shape {x.shape} != {y.shape}"
-        assert x.dtype == y.dtype, f"{name}: dtype {x.dtype} != {y.dtype}"
-        if x.dtype.kind == "f":
-            np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, equal_nan=True, err_msg=name)
-        else:
-            np.testing.assert_array_equal(x, y, err_msg=name)
-
-
-def run_both(data: dict[str, Any], seed: int = 1) -> tuple[StayRecords, Episodes]:
-    """Both engines on replication 0 of `data`: they record the same stays and the same
-    operations log; returns the reference engine's records and the episodes."""
-    plan = compile_plan(placesim.parse_scenario(data))
-    episodes = generate_episodes(plan, 0, seed)
-    reference = run_reference_engine(plan, episodes)
-    fast, _ = run_kernel(plan, episodes)
-    assert reference.size == fast.size
-    for column in ("episode", "setting", "source", "next", "overflow", "at_start"):
-        np.testing.assert_array_equal(getattr(reference, column), getattr(fast, column))
-    for column in ("requested", "arrive", "ready", "leave"):
-        np.testing.assert_allclose(
-            getattr(reference, column), getattr(fast, column), rtol=0, atol=1e-9, equal_nan=True
-        )
-    assert reference.operations is not None and fast.operations is not None
-    assert_same_log(reference.operations, fast.operations)
-    return reference, episodes
-
-
-def _log(records: StayRecords) -> OperationsLog:
-    assert records.operations is not None
-    return records.operations
 
 
 def _scenario(
@@ -97,7 +58,7 @@ def test_electives_arrive_as_scheduled_by_weekday_and_date() -> None:
     ]
     stays, ep = run_both(_scenario(streams))
     assert (stays.source == ELECTIVE).all()
-    assert not _log(stays).cancelled_episode.size
+    assert not operations_log(stays).cancelled_episode.size
     np.testing.assert_array_equal(stays.arrive, stays.requested)
     weekly = ep.elective[stays.episode] == 0
     day = np.floor(stays.requested).astype(int)
@@ -164,7 +125,7 @@ def test_an_elective_finding_no_free_bed_is_cancelled() -> None:
     20:00, leaving 1 taken); day 3, two in (3 of 3; the day-1 one leaves at 20:00): 2, 1,
     0 admitted and 0, 1, 2 cancelled each cycle. A cancelled operation has no stay."""
     stays, ep = run_both(_tight("cancel"))
-    log = _log(stays)
+    log = operations_log(stays)
     admitted = np.bincount(np.floor(stays.requested).astype(int), minlength=12)
     cancelled = np.bincount(np.floor(log.cancelled_time).astype(int), minlength=12)
     assert admitted.tolist() == [2, 1, 0] * 4
@@ -184,7 +145,7 @@ def test_an_elective_stream_that_queues_waits_first_come_first_served() -> None:
     """The same list with when_full queue: nobody is cancelled, and with fixed stays the
     k-th gets a bed at max(their admission time, the (k-3)-th's arrival + 2.5)."""
     stays, _ = run_both(_tight("queue"))
-    assert _log(stays).cancelled_episode.size == 0
+    assert operations_log(stays).cancelled_episode.size == 0
     order = np.argsort(stays.requested, kind="stable")
     requested = stays.requested[order]
     arrive = np.empty(requested.size)
@@ -213,7 +174,7 @@ def test_a_level_watching_the_electives_census_cancels_the_next_days_lists() -> 
     level = {"name": "cancel", "trigger": trigger, "cancel_electives": 1.0}
     data["escalation"] = {"check_time": "09:00", "levels": [level]}
     stays, _ = run_both(data)
-    log = _log(stays)
+    log = operations_log(stays)
     admitted = np.bincount(np.floor(stays.requested).astype(int), minlength=16)
     cancelled = np.bincount(np.floor(log.cancelled_time).astype(int), minlength=16)
     assert admitted.tolist() == [2, 2, 0, 0] * 4
@@ -233,7 +194,7 @@ def test_the_escalation_share_is_decided_before_a_free_bed(when_full: str) -> No
     trigger = {"setting": "acute", "measure": "census", "at_least": 0}
     data["escalation"] = {"levels": [{"name": "all", "trigger": trigger, "cancel_electives": 1.0}]}
     stays, _ = run_both(data)
-    log = _log(stays)
+    log = operations_log(stays)
     later = np.floor(log.cancelled_time) >= 1
     assert later.sum() == 27
     assert (log.cancelled_reason[later] == 0).all()

@@ -22,10 +22,8 @@ import numpy as np
 import pytest
 
 import placesim
-from placesim.demand import Episodes, generate_episodes
-from placesim.engine import StayRecords, run_kernel, run_reference_engine
+from builders import operations_log, run_both
 from placesim.engine.records import OperationsLog
-from placesim.plan import compile_plan
 from placesim.plan.pathways import ACUTE, SOURCES
 from placesim.scenario import SETTINGS
 
@@ -77,42 +75,6 @@ def _level(name: str = "L", **fields: Any) -> dict[str, Any]:
     return level
 
 
-def assert_same_log(a: OperationsLog, b: OperationsLog) -> None:
-    """Every array of the two logs is the same (shape, dtype and values)."""
-    for name in OperationsLog.__dataclass_fields__:
-        x, y = getattr(a, name), getattr(b, name)
-        assert x.shape == y.shape, f"{name}: shape {x.shape} != {y.shape}"
-        assert x.dtype == y.dtype, f"{name}: dtype {x.dtype} != {y.dtype}"
-        if x.dtype.kind == "f":
-            np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, equal_nan=True, err_msg=name)
-        else:
-            np.testing.assert_array_equal(x, y, err_msg=name)
-
-
-def run_both(data: dict[str, Any], seed: int = 1) -> tuple[StayRecords, Episodes]:
-    """Both engines on replication 0 of `data`: they record the same stays and the same
-    operations log; returns the reference engine's records and the episodes."""
-    plan = compile_plan(placesim.parse_scenario(data))
-    episodes = generate_episodes(plan, 0, seed)
-    reference = run_reference_engine(plan, episodes)
-    fast, _ = run_kernel(plan, episodes)
-    assert reference.size == fast.size
-    for column in ("episode", "setting", "source", "next", "overflow", "at_start"):
-        np.testing.assert_array_equal(getattr(reference, column), getattr(fast, column))
-    for column in ("requested", "arrive", "ready", "leave"):
-        np.testing.assert_allclose(
-            getattr(reference, column), getattr(fast, column), rtol=0, atol=1e-9, equal_nan=True
-        )
-    assert reference.operations is not None and fast.operations is not None
-    assert_same_log(reference.operations, fast.operations)
-    return reference, episodes
-
-
-def _log(records: StayRecords) -> OperationsLog:
-    assert records.operations is not None
-    return records.operations
-
-
 def _changes(log: OperationsLog) -> list[tuple[float, int, float]]:
     return [
         (round(float(t), 9), int(s), float(x))
@@ -137,7 +99,7 @@ def test_the_census_the_checks_see_is_the_days_electives() -> None:
     checks = np.arange(21) + CHECK
     census = ((stays.arrive[:, None] <= checks) & ~(stays.leave[:, None] <= checks)).sum(0)
     np.testing.assert_array_equal(census, WEEK * 3)
-    assert not _log(stays).level_on.any()
+    assert not operations_log(stays).level_on.any()
 
 
 # --------------------------------------------------------------------------- start and stop
@@ -170,10 +132,10 @@ def test_a_level_starts_and_stops_on_the_hand_worked_checks(
     before), and stops on the check at which the measure has been below for its days;
     the place's level on a day is what holds after that day's check (three weeks alike)."""
     stays, _ = run_both(_weekly([_level(trigger=trigger, step_down=step_down)]))
-    level_on = _log(stays).level_on
+    level_on = operations_log(stays).level_on
     assert level_on.shape == (21, 1)
     np.testing.assert_array_equal(level_on[:, 0].astype(int), week * 3)
-    assert _log(stays).change_time.size == 0  # the level adds no places
+    assert operations_log(stays).change_time.size == 0  # the level adds no places
 
 
 def test_occupancy_counts_the_places_escalation_adds() -> None:
@@ -183,7 +145,7 @@ def test_occupancy_counts_the_places_escalation_adds() -> None:
     places have closed), and stops on Friday; Saturday starts it once more."""
     trigger = {"measure": "occupancy_rate", "at_least": 0.5}
     stays, _ = run_both(_weekly([_level(trigger=trigger, add_capacity={"acute": 10})]))
-    log = _log(stays)
+    log = operations_log(stays)
     np.testing.assert_array_equal(log.level_on[:, 0].astype(int), [0, 1, 0, 1, 0, 1, 0] * 3)
     expected = []
     for week in range(3):
@@ -207,7 +169,7 @@ def test_places_open_after_the_lag_and_not_when_the_level_stepped_down_first() -
         _level("B", trigger=trigger, add_capacity={"acute": 4}, open_after_days=2.5),
     ]
     stays, _ = run_both(_weekly(levels))
-    log = _log(stays)
+    log = operations_log(stays)
     week = [0, 0, 1, 1, 0, 0, 0]
     np.testing.assert_array_equal(log.level_on.astype(int), np.array([week * 3, week * 3]).T)
     expected = []
@@ -233,7 +195,7 @@ def test_max_extra_capacity_caps_the_places_all_levels_add() -> None:
         expected += [(7 * w + 2.5 + CHECK, 3.0), (7 * w + 3 + CHECK, 5.0)]
         if w < 2:
             expected.append((7 * w + 7 + CHECK, 0.0))
-    log = _log(stays)
+    log = operations_log(stays)
     assert [(t, x) for t, _, x in _changes(log)] == [(round(t, 9), x) for t, x in expected]
     assert (log.change_setting == ACUTE).all()
 
@@ -273,7 +235,7 @@ def test_added_places_take_people_from_the_queue_and_a_step_down_evicts_nobody()
     stays, _ = run_both(
         _queue_for_beds(add_capacity={"acute": 2}, open_after_days=1, max_days_per_year=3)
     )
-    log = _log(stays)
+    log = operations_log(stays)
     on = np.flatnonzero(log.level_on[:, 0])
     assert on.tolist() == [0, 1, 2, 85, 86, 87]
     assert dt.date.fromisoformat(START) + dt.timedelta(days=85) == dt.date(2025, 4, 1)
@@ -293,7 +255,7 @@ def test_without_the_limit_the_level_holds_all_along() -> None:
     """The same queue without max_days_per_year: the level holds every day (the third
     person waits all along) and its beds open once."""
     stays, _ = run_both(_queue_for_beds(add_capacity={"acute": 2}, open_after_days=1))
-    log = _log(stays)
+    log = operations_log(stays)
     assert log.level_on.all()
     assert _changes(log) == [(round(1 + CHECK, 9), ACUTE, 2.0)]
 
@@ -312,7 +274,7 @@ def test_a_level_holds_only_within_its_dates_and_a_lever_adds_one(warmup: int) -
         {"type": "escalation_level", "start": _date(12), "end": _date(14), "level": lever_level}
     ]
     stays, _ = run_both(data)
-    log = _log(stays)
+    log = operations_log(stays)
     assert log.level_on.shape == (21 + warmup, 2)
     assert np.flatnonzero(log.level_on[:, 0]).tolist() == [warmup + d for d in (6, 7, 8, 9)]
     assert np.flatnonzero(log.level_on[:, 1]).tolist() == [warmup + d for d in (12, 13, 14)]
@@ -342,7 +304,7 @@ def test_cancel_electives_cancels_the_share_while_the_level_holds() -> None:
         _level("half again", trigger=always, start=_date(15), end=_date(20), cancel_electives=0.5),
     ]
     stays, ep = run_both(_cancelling(levels), seed=5)
-    log = _log(stays)
+    log = operations_log(stays)
     electives = np.flatnonzero(ep.source == ELECTIVE)
     day = np.floor(ep.time[electives]).astype(int)
     u = ep.u_cancel[electives]
@@ -476,7 +438,7 @@ def test_assessment_days_shrink_while_the_level_holds_and_staff_comes_the_next_d
     }
     data["staff"] = {"reablement": {"per_day": 2, "first_day_visits": 0, "last_day_visits": 0}}
     stays, _ = run_both(data)
-    log = _log(stays)
+    log = operations_log(stays)
     assert np.flatnonzero(log.level_on[:, 0]).tolist() == [3, 4, 5]
     acute = (stays.setting == ACUTE) & np.isfinite(stays.leave)
     ready_day = np.floor(stays.ready[acute]).astype(int)

@@ -24,9 +24,9 @@ import pytest
 from scipy import stats
 
 import placesim
+from builders import operations_log, run_both
 from placesim.demand import Episodes, generate_episodes
-from placesim.engine import StayRecords, run_kernel, run_reference_engine
-from placesim.engine.records import OperationsLog
+from placesim.engine import StayRecords, run_kernel
 from placesim.plan import compile_plan
 from placesim.plan.pathways import REABLEMENT
 from placesim.scenario.extends import merge_scenario_data
@@ -34,42 +34,6 @@ from small_scenario import small_scenario
 
 START = "2025-01-06"  # a Monday
 NONE = [{"name": "none", "setting": "acute", "rate_per_day": 0.0}]  # no emergency demand
-
-
-def assert_same_log(a: OperationsLog, b: OperationsLog) -> None:
-    """Every array of the two logs is the same (shape, dtype and values)."""
-    for name in OperationsLog.__dataclass_fields__:
-        x, y = getattr(a, name), getattr(b, name)
-        assert x.shape == y.shape, f"{name}: shape {x.shape} != {y.shape}"
-        assert x.dtype == y.dtype, f"{name}: dtype {x.dtype} != {y.dtype}"
-        if x.dtype.kind == "f":
-            np.testing.assert_allclose(x, y, rtol=0, atol=1e-9, equal_nan=True, err_msg=name)
-        else:
-            np.testing.assert_array_equal(x, y, err_msg=name)
-
-
-def run_both(data: dict[str, Any], seed: int = 1) -> tuple[StayRecords, Episodes]:
-    """Both engines on replication 0 of `data`: they record the same stays and the same
-    operations log; returns the reference engine's records and the episodes."""
-    plan = compile_plan(placesim.parse_scenario(data))
-    episodes = generate_episodes(plan, 0, seed)
-    reference = run_reference_engine(plan, episodes)
-    fast, _ = run_kernel(plan, episodes)
-    assert reference.size == fast.size
-    for column in ("episode", "setting", "source", "next", "overflow", "at_start"):
-        np.testing.assert_array_equal(getattr(reference, column), getattr(fast, column))
-    for column in ("requested", "arrive", "ready", "leave"):
-        np.testing.assert_allclose(
-            getattr(reference, column), getattr(fast, column), rtol=0, atol=1e-9, equal_nan=True
-        )
-    assert reference.operations is not None and fast.operations is not None
-    assert_same_log(reference.operations, fast.operations)
-    return reference, episodes
-
-
-def _log(records: StayRecords) -> OperationsLog:
-    assert records.operations is not None
-    return records.operations
 
 
 # --------------------------------------------------------------------------- Erlang C
@@ -120,7 +84,7 @@ def test_one_visit_a_day_each_makes_an_m_m_v_queue(visits: int, utilisation: flo
         in_service -= np.searchsorted(np.sort(leave), arrive[order], side="right")
         assert in_service.max() == visits
         # One visit each: the booked visits never exceed the day's workforce.
-        log = _log(stays)
+        log = operations_log(stays)
         assert (log.staff_needed[REABLEMENT] <= visits).all()
         assert log.staff_needed[REABLEMENT].max() == visits
 
@@ -163,7 +127,7 @@ def _one_person(**changes: Any) -> dict[str, Any]:
 
 def _needed(data: dict[str, Any]) -> tuple[list[float], StayRecords]:
     stays, _ = run_both(data)
-    return np.round(_log(stays).staff_needed[REABLEMENT], 9).tolist(), stays
+    return np.round(operations_log(stays).staff_needed[REABLEMENT], 9).tolist(), stays
 
 
 def test_a_tapering_need_follows_the_hand_worked_schedule() -> None:
@@ -175,7 +139,7 @@ def test_a_tapering_need_follows_the_hand_worked_schedule() -> None:
     reablement = stays.setting == REABLEMENT
     assert stays.arrive[reablement].tolist() == [0.75]
     assert stays.ready[reablement].tolist() == [5.25]
-    np.testing.assert_array_equal(_log(stays).staff_available[REABLEMENT], [10.0] * 12)
+    np.testing.assert_array_equal(operations_log(stays).staff_available[REABLEMENT], [10.0] * 12)
 
 
 def test_a_need_in_hours_is_visits_times_the_visit_length() -> None:
@@ -302,7 +266,7 @@ def test_needed_visits_are_the_sum_of_the_profiles_of_the_people_in_service(
         }
     )
     stays, ep = run_both(data, seed=4)
-    log = _log(stays)
+    log = operations_log(stays)
     reablement = stays.setting == REABLEMENT
     done = reablement & np.isfinite(stays.ready)
     np.testing.assert_allclose(
@@ -359,7 +323,7 @@ def test_a_workforce_below_the_need_of_those_in_service_records_a_shortfall() ->
         ],
     }
     stays, _ = run_both(data)
-    log = _log(stays)
+    log = operations_log(stays)
     np.testing.assert_array_equal(
         log.staff_available[REABLEMENT], [3.0] * 4 + [1.0] * 8 + [2.0] * 3
     )

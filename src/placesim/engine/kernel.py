@@ -72,6 +72,21 @@ _INIT, _START, _GRANTED, _STAY_END, _ASSESSED, _MOVED, _DONE, _TAKE, _HOME = ran
 _WINDOW = np.full(11, -1, dtype=np.int64)
 _WINDOW[HOME], _WINDOW[INTERMEDIATE_CARE], _WINDOW[REABLEMENT], _WINDOW[CARE_HOME] = 0, 1, 2, 3
 
+Staff = tuple[
+    npt.NDArray[np.bool_],  # staffed: per setting
+    npt.NDArray[np.float64],  # the day's workforce
+    npt.NDArray[np.float64],  # booked need
+    npt.NDArray[np.float64],  # first-day need
+    npt.NDArray[np.int64],  # slot: each staffed setting's list
+    npt.NDArray[np.int32],  # svc_list: people in service, a row per slot
+    npt.NDArray[np.int64],  # svc_len: the lists' lengths
+    npt.NDArray[np.int64],  # svc_pos: each person's position in their list
+    npt.NDArray[np.int64],  # svc_day0: the day index the place was taken (or NOT_TAKEN)
+    npt.NDArray[np.float64],  # svc_need: each person's booked need today
+    npt.NDArray[np.float64],  # needed: the peak of booked need by setting and day
+]
+"""The staff state the kernel's helpers share (one tuple, so calls stay short)."""
+
 # Record columns: floats and small integers.
 _REQUESTED, _ARRIVE, _READY, _LEAVE = range(4)
 _SETTING, _SOURCE, _NEXT, _OVERFLOW, _AT_START = range(5)
@@ -152,21 +167,9 @@ def _staff_ok(
 
 
 @numba.njit(cache=True)
-def _book(
-    s: int,
-    i: int,
-    day: int,
-    slot: npt.NDArray[np.int64],
-    svc_list: npt.NDArray[np.int32],
-    svc_len: npt.NDArray[np.int64],
-    svc_pos: npt.NDArray[np.int64],
-    svc_day0: npt.NDArray[np.int64],
-    svc_need: npt.NDArray[np.float64],
-    st_s: npt.NDArray[np.float64],
-    first: npt.NDArray[np.float64],
-    needed: npt.NDArray[np.float64],
-) -> None:
+def _book(s: int, i: int, day: int, staff: Staff) -> None:
     """Count person `i`, just granted a place of staffed `s`, against its staff time."""
+    _, _, st_s, first, slot, svc_list, svc_len, svc_pos, svc_day0, svc_need, needed = staff
     j = slot[s]
     svc_list[j, svc_len[j]] = i
     svc_pos[i] = svc_len[j]
@@ -212,18 +215,8 @@ def _fill(
     n_who: npt.NDArray[np.int64],
     nt: int,
     eid: int,
-    staffed: npt.NDArray[np.bool_],
-    st_w: npt.NDArray[np.float64],
-    st_s: npt.NDArray[np.float64],
-    first: npt.NDArray[np.float64],
     day: int,
-    slot: npt.NDArray[np.int64],
-    svc_list: npt.NDArray[np.int32],
-    svc_len: npt.NDArray[np.int64],
-    svc_pos: npt.NDArray[np.int64],
-    svc_day0: npt.NDArray[np.int64],
-    svc_need: npt.NDArray[np.float64],
-    needed: npt.NDArray[np.float64],
+    staff: Staff,
 ) -> tuple[int, int]:
     """Grant places of `s` to the head of its queue while there is room, and staff time
     for a staffed setting (engine._Stage._fill).
@@ -232,15 +225,14 @@ def _fill(
     (`n_key`, `n_who` up to `nt`), which must have room for ``q_len[s]`` more. Returns the
     queue's new end and the next sequence number.
     """
+    staffed, st_w, st_s, first = staff[0], staff[1], staff[2], staff[3]
     while q_head[s] >= 0 and occupied[s] < capacity[s] and _staff_ok(s, staffed, st_w, st_s, first):
         occupied[s] += 1
         j = q_head[s]
         q_head[s] = q_next[j]
         q_len[s] -= 1
         if staffed[s]:
-            _book(
-                s, j, day, slot, svc_list, svc_len, svc_pos, svc_day0, svc_need, st_s, first, needed
-            )
+            _book(s, j, day, staff)
         n_key[nt] = _NORMAL + eid
         n_who[nt] = j
         nt += 1
@@ -430,6 +422,19 @@ def _loop(
     svc_need = np.zeros(n_svc)
     needed = np.zeros((_N, n_days if any_staff else 1))
     available = np.zeros((_N, n_days if any_staff else 1))
+    staff = (
+        staffed,
+        st_w,
+        st_s,
+        first,
+        slot,
+        svc_list,
+        svc_len,
+        svc_pos,
+        svc_day0,
+        svc_need,
+        needed,
+    )
     # Escalation: levels' state, opened places, the log.
     on = np.zeros(n_levels, dtype=np.bool_)
     opened = np.zeros(n_levels, dtype=np.bool_)
@@ -484,20 +489,7 @@ def _loop(
             s = entry[i]
             occupied[s] += 1
             if staffed[s]:
-                _book(
-                    s,
-                    i,
-                    0,
-                    slot,
-                    svc_list,
-                    svc_len,
-                    svc_pos,
-                    svc_day0,
-                    svc_need,
-                    st_s,
-                    first,
-                    needed,
-                )
+                _book(s, i, 0, staff)
                 svc_day0[i], svc_days[i] = _in_service_at_start(start, los[i, s])
     hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS)
     eid += 1
@@ -674,18 +666,8 @@ def _loop(
                         n_who,
                         nt,
                         eid,
-                        staffed,
-                        st_w,
-                        st_s,
-                        first,
                         d,
-                        slot,
-                        svc_list,
-                        svc_len,
-                        svc_pos,
-                        svc_day0,
-                        svc_need,
-                        needed,
+                        staff,
                     )
             day_k += 1
             at = float(first_day + day_k)
@@ -725,18 +707,8 @@ def _loop(
                             n_who,
                             nt,
                             eid,
-                            staffed,
-                            st_w,
-                            st_s,
-                            first,
                             d,
-                            slot,
-                            svc_list,
-                            svc_len,
-                            svc_pos,
-                            svc_day0,
-                            svc_need,
-                            needed,
+                            staff,
                         )
             continue
 
@@ -761,18 +733,8 @@ def _loop(
                     n_who,
                     nt,
                     eid,
-                    staffed,
-                    st_w,
-                    st_s,
-                    first,
                     _day(now, first_day, n_days),
-                    slot,
-                    svc_list,
-                    svc_len,
-                    svc_pos,
-                    svc_day0,
-                    svc_need,
-                    needed,
+                    staff,
                 )
                 k += 1
             if k < cap_steps[s]:
@@ -871,18 +833,8 @@ def _loop(
                     n_who,
                     nt,
                     eid,
-                    staffed,
-                    st_w,
-                    st_s,
-                    first,
                     today,
-                    slot,
-                    svc_list,
-                    svc_len,
-                    svc_pos,
-                    svc_day0,
-                    svc_need,
-                    needed,
+                    staff,
                 )
                 cur[i] = nxt[i]
                 s = r_i[_SETTING, cur[i]]
@@ -964,28 +916,7 @@ def _loop(
             if staffed[s]:
                 _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
             nt, eid = _fill(
-                s,
-                occupied,
-                capacity,
-                q_head,
-                q_next,
-                q_len,
-                n_key,
-                n_who,
-                nt,
-                eid,
-                staffed,
-                st_w,
-                st_s,
-                first,
-                today,
-                slot,
-                svc_list,
-                svc_len,
-                svc_pos,
-                svc_day0,
-                svc_need,
-                needed,
+                s, occupied, capacity, q_head, q_next, q_len, n_key, n_who, nt, eid, today, staff
             )
             phase[i] = _DONE
             if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
@@ -1024,20 +955,7 @@ def _loop(
             ):
                 occupied[ask] += 1
                 if staffed[ask]:
-                    _book(
-                        ask,
-                        i,
-                        today,
-                        slot,
-                        svc_list,
-                        svc_len,
-                        svc_pos,
-                        svc_day0,
-                        svc_need,
-                        st_s,
-                        first,
-                        needed,
-                    )
+                    _book(ask, i, today, staff)
                 n_key[nt] = _NORMAL + eid
                 n_who[nt] = i
                 nt += 1
