@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from placesim.errors import PlacesimError, PlacesimWarning
+from placesim.errors import PlacesimError, PlacesimWarning, interrupts_held
 
 __all__ = ["main"]
 
@@ -823,19 +823,21 @@ _SIMULATING = frozenset({"run", "compare", "sweep", "size", "warmup"})
 
 
 def _compile_engine() -> None:
-    """Compile the fast engine before the command's work, saying so, when there is no
-    cached machine code yet (the first run after installing). A Ctrl-C meanwhile ends the
-    process at once with its one line: numba's compiler swallows an interrupt raised in
-    its callbacks, and nothing has been written yet."""
-    from placesim.engine.kernel import compile_engine, needs_compiling
+    """Compile the fast engine, or load its cached machine code, before the command's work,
+    saying so when it compiles (the first run after installing). A Ctrl-C meanwhile ends
+    the process at once with its one line: numba's compiler and cache loader run Python
+    callbacks where a KeyboardInterrupt is swallowed or leaves the engine half loaded (a
+    crash), and nothing has been written yet."""
+    from placesim.engine.kernel import needs_compiling
+    from placesim.experiments.simulate import compile_engine
 
-    if not needs_compiling():
-        return
-    print(
-        "compiling the fast engine: once after installing, about 20 s; later runs start at once",
-        file=sys.stderr,
-        flush=True,
-    )
+    if needs_compiling():
+        print(
+            "compiling the fast engine: once after installing, about 20 s; later runs start "
+            "at once",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def interrupted(signum: int, frame: Any) -> None:
         print("interrupted", file=sys.stderr, flush=True)
@@ -867,8 +869,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         args = _parser().parse_args(argv)
-        if args.command in _SIMULATING and getattr(args, "engine", "fast") == "fast":
-            _compile_engine()
+        if args.command in _SIMULATING:
+            with interrupts_held():  # numba, pandas, pyarrow: imported whole, or not at all
+                import pyarrow.parquet  # noqa: F401 - what the stays are written with
+
+                import placesim.experiments
+                import placesim.reporting  # noqa: F401
+            if getattr(args, "engine", "fast") == "fast":
+                _compile_engine()
         with warnings.catch_warnings():
             warnings.simplefilter("always", PlacesimWarning)
             warnings.showwarning = _show_warning
@@ -908,6 +916,9 @@ def entry() -> None:
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
+    # The work is done: a Ctrl-C while the interpreter shuts down changes nothing (without
+    # this, Python's own shutdown would let it kill the process, a success reported as -2).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sys.exit(code)
 
 

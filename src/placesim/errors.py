@@ -1,13 +1,17 @@
-"""Errors raised by placesim: one base class, specific subclasses.
+"""Errors raised by placesim: one base class, specific subclasses; and Ctrl-C held across
+compiled code that a KeyboardInterrupt cannot cut short safely.
 
 The CLI turns any :class:`PlacesimError` into one-line messages and exit code 2.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator, Sequence
 
-__all__ = ["PlacesimError", "PlacesimWarning", "ScenarioError"]
+__all__ = ["PlacesimError", "PlacesimWarning", "ScenarioError", "interrupts_held"]
 
 
 class PlacesimError(Exception):
@@ -40,3 +44,25 @@ class ScenarioError(PlacesimError):
                 + "\n".join(f"  {p}" for p in self.problems)
             )
         super().__init__(message)
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends, then raise it as KeyboardInterrupt.
+
+    For compiled code (numba, llvmlite) that calls back into Python: a KeyboardInterrupt
+    raised in such a callback is swallowed, chained into SystemErrors, or leaves a module
+    half loaded and crashes the interpreter. Only the main thread receives signals, so
+    elsewhere the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt

@@ -26,6 +26,7 @@ import numpy.typing as npt
 
 from placesim.demand import Episodes
 from placesim.engine.records import OperationsLog, StayRecords
+from placesim.errors import interrupts_held
 from placesim.plan import Plan, pathway_after_moves
 from placesim.plan.operations import (
     NOT_TAKEN,
@@ -48,7 +49,7 @@ from placesim.plan.pathways import (
 )
 from placesim.scenario import SETTINGS
 
-__all__ = ["compile_engine", "needs_compiling", "run_kernel"]
+__all__ = ["needs_compiling", "run_kernel"]
 
 _N = len(SETTINGS)
 _URGENT = 0
@@ -1025,71 +1026,73 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
     ops = plan.operations
     starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < end) & (ep.entry >= 0))
     order = starters[np.argsort(ep.time[starters], kind="stable")].astype(np.int64)
-    r_ep, r_f, r_i, events, level_on, changes, needed, available, cancelled = _loop(
-        ep.time,
-        ep.source,
-        ep.locality,
-        ep.age_band,
-        ep.entry,
-        ep.in_place,
-        ep.los,
-        ep.after,
-        ep.u_pathway,
-        ep.assessment,
-        ep.readmit,
-        ep.readmit_delay,
-        ep.child,
-        ep.elective,
-        ep.u_cancel,
-        order,
-        plan.defined,
-        plan.overflow,
-        cap_time,
-        cap_value,
-        cap_steps,
-        plan.first_time,
-        end,
-        bool(policy.active),
-        bool(policy.pathways_vary),
-        plan.assessed,
-        int(policy.first_day),
-        np.ascontiguousarray(policy.acute_los_factor, dtype=float),
-        np.ascontiguousarray(policy.intermediate_care_los_factor, dtype=float),
-        np.ascontiguousarray(policy.assessment_factor, dtype=float),
-        np.ascontiguousarray(policy.p2_to_p1, dtype=float),
-        np.ascontiguousarray(policy.p3_to_p2_moved, dtype=float),
-        np.ascontiguousarray(policy.p3_to_p1_moved, dtype=float),
-        np.ascontiguousarray(policy.home_shift, dtype=float),
-        np.ascontiguousarray(plan.pathway_probs, dtype=float),
-        plan.pathway_destination,
-        plan.assessed_column,
-        int(order.size * 1.3) + 64,
-        ops.windowed,
-        ops.window_open,
-        ops.window_close,
-        ops.staffed,
-        ops.staff_per_day,
-        ops.first_need,
-        ops.last_need,
-        np.array([g.cancel_when_full for g in ops.electives] or [False]),
-        ops.check_at,
-        ops.trigger_setting,
-        ops.trigger_measure,
-        ops.trigger_at_least,
-        ops.trigger_days,
-        ops.down_below,
-        ops.down_days,
-        ops.add_capacity,
-        ops.add_staff,
-        ops.open_after,
-        ops.assessment_factor,
-        ops.cancel_electives,
-        ops.max_days,
-        ops.level_first_day,
-        ops.level_last_day,
-        ops.year,
-        ops.max_extra,
-    )
+    with interrupts_held():  # a Ctrl-C takes effect when the loop returns (see errors.py)
+        out = _loop(
+            ep.time,
+            ep.source,
+            ep.locality,
+            ep.age_band,
+            ep.entry,
+            ep.in_place,
+            ep.los,
+            ep.after,
+            ep.u_pathway,
+            ep.assessment,
+            ep.readmit,
+            ep.readmit_delay,
+            ep.child,
+            ep.elective,
+            ep.u_cancel,
+            order,
+            plan.defined,
+            plan.overflow,
+            cap_time,
+            cap_value,
+            cap_steps,
+            plan.first_time,
+            end,
+            bool(policy.active),
+            bool(policy.pathways_vary),
+            plan.assessed,
+            int(policy.first_day),
+            np.ascontiguousarray(policy.acute_los_factor, dtype=float),
+            np.ascontiguousarray(policy.intermediate_care_los_factor, dtype=float),
+            np.ascontiguousarray(policy.assessment_factor, dtype=float),
+            np.ascontiguousarray(policy.p2_to_p1, dtype=float),
+            np.ascontiguousarray(policy.p3_to_p2_moved, dtype=float),
+            np.ascontiguousarray(policy.p3_to_p1_moved, dtype=float),
+            np.ascontiguousarray(policy.home_shift, dtype=float),
+            np.ascontiguousarray(plan.pathway_probs, dtype=float),
+            plan.pathway_destination,
+            plan.assessed_column,
+            int(order.size * 1.3) + 64,
+            ops.windowed,
+            ops.window_open,
+            ops.window_close,
+            ops.staffed,
+            ops.staff_per_day,
+            ops.first_need,
+            ops.last_need,
+            np.array([g.cancel_when_full for g in ops.electives] or [False]),
+            ops.check_at,
+            ops.trigger_setting,
+            ops.trigger_measure,
+            ops.trigger_at_least,
+            ops.trigger_days,
+            ops.down_below,
+            ops.down_days,
+            ops.add_capacity,
+            ops.add_staff,
+            ops.open_after,
+            ops.assessment_factor,
+            ops.cancel_electives,
+            ops.max_days,
+            ops.level_first_day,
+            ops.level_last_day,
+            ops.year,
+            ops.max_extra,
+        )
+    r_ep, r_f, r_i, events, level_on, changes, needed, available, cancelled = out
     log = (
         OperationsLog(
             level_on=level_on,
@@ -1130,24 +1133,3 @@ def needs_compiling() -> bool:
     except AttributeError:
         return False
     return not index.is_file()
-
-
-def compile_engine() -> None:
-    """Compile (or load) the loop now, on a one-day run of a one-bed scenario: the same
-    argument types as every run, so a command line can compile it before its real work,
-    where a Ctrl-C can end the process at once (numba swallows an interrupt raised in its
-    compiler's callbacks)."""
-    from placesim.demand import generate_episodes
-    from placesim.plan import compile_plan
-    from placesim.scenario import parse_scenario
-
-    tiny = parse_scenario(
-        {
-            "name": "compile",
-            "calendar": {"start_date": "2025-01-01", "horizon_days": 1},
-            "settings": {"care_home": {"capacity": 1, "los": {"kind": "fixed", "days": 1}}},
-            "referrals": [{"name": "one", "setting": "care_home", "rate_per_day": 1.0}],
-        }
-    )
-    plan = compile_plan(tiny)
-    run_kernel(plan, generate_episodes(plan, 0, 0))

@@ -33,9 +33,16 @@ from placesim.measures import (
 )
 from placesim.measures.tables import StayArrays
 from placesim.plan import Plan, compile_plan
-from placesim.scenario import MAX_REPLICATIONS, Scenario, scenario_warnings
+from placesim.scenario import MAX_REPLICATIONS, Scenario, parse_scenario, scenario_warnings
 
-__all__ = ["HEADLINE_MEASURES", "Replication", "imprecise_measures", "run_replication", "simulate"]
+__all__ = [
+    "HEADLINE_MEASURES",
+    "Replication",
+    "compile_engine",
+    "imprecise_measures",
+    "run_replication",
+    "simulate",
+]
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,23 @@ def run_replication(
         stays_count=records.size,
         events=events,
     )
+
+
+def compile_engine() -> None:
+    """Compile (or load) the fast engine now, on a one-day run of a one-place scenario: the
+    same argument types as every run, so a command line can compile it before its real
+    work, where a Ctrl-C can end the process at once (numba swallows an interrupt raised
+    in its compiler's callbacks)."""
+    tiny = parse_scenario(
+        {
+            "name": "compile",
+            "calendar": {"start_date": "2025-01-01", "horizon_days": 1},
+            "settings": {"care_home": {"capacity": 1, "los": {"kind": "fixed", "days": 1}}},
+            "referrals": [{"name": "one", "setting": "care_home", "rate_per_day": 1.0}],
+        }
+    )
+    plan = compile_plan(tiny)
+    run_engine(plan, generate_episodes(plan, 0, 0), "fast")
 
 
 HEADLINE_MEASURES: tuple[str, ...] = ("bed_days", "occupancy_mean", "los_mean")
