@@ -495,7 +495,7 @@ def _concatenate(
     def cat(arrays: list[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
         if not arrays:
             return np.empty(0, dtype=dtype)
-        out = np.concatenate(arrays).astype(dtype, copy=False)
+        out = np.concatenate(arrays, dtype=dtype, casting="unsafe")  # one copy, no promotion
         arrays.clear()
         return out
 
