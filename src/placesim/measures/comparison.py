@@ -20,7 +20,7 @@ from placesim.measures.outcomes import replication_outcomes
 from placesim.measures.periods import Period, find_period, period_window
 from placesim.measures.result import SimulationResult
 from placesim.measures.statistics import t_interval, wilson_interval
-from placesim.measures.tables import measure_unit
+from placesim.measures.tables import LEVEL_DAYS, measure_unit
 from placesim.scenario import SETTINGS
 
 __all__ = [
@@ -126,12 +126,28 @@ class Comparison:
                 continue
             word = "higher" if diff > 0 else "lower"
             a, b = sorted((abs(low), abs(high)))
+            what = label(str(measure), str(setting))
+            if str(measure).startswith(LEVEL_DAYS):
+                what = self._level_label(str(measure), str(scenario))
             lines.append(
-                f"{label(str(measure), str(setting))}: {scenario} is "
+                f"{what}: {scenario} is "
                 f"{_show(abs(diff), str(unit))} {word} than {base} "
                 f"(95% CI {_show(a, str(unit))} to {_show(b, str(unit))} {word})"
             )
         return lines
+
+    def _level_label(self, measure: str, scenario: str) -> str:
+        """``days_at_level_K`` in words, with the level's name in the base and in
+        `scenario`: levels are compared by position, so two plans' level K may differ."""
+        k = int(measure[len(LEVEL_DAYS) :])
+        names = {}
+        for r in self.results:
+            levels = r.plan.operations.levels
+            names[r.scenario.name] = levels[k - 1] if k <= len(levels) else "none"
+        base = self.results[0].scenario.name
+        if names[base] == names[scenario]:
+            return f"days at level {k} ({names[base]})"
+        return f"days at level {k} ({base}: {names[base]}; {scenario}: {names[scenario]})"
 
     def decisions(self) -> pd.DataFrame:
         """The decision table: for each scenario against the base, the headline measures
@@ -351,15 +367,18 @@ def decision_table(comparison: Comparison, confidence: float = 0.95) -> pd.DataF
             and result.plan.costs is not None
             and result.plan.costs.capacity_place_day
         )
-        escalation = any(
-            r.plan.operations.cost_per_day.any() or r.plan.operations.place_day_cost.any()
+        costed = [
+            bool(r.plan.operations.cost_per_day.any() or r.plan.operations.place_day_cost.any())
             for r in (comparison.results[0], result)
-        )
+        ]
         what = ("activity and capacity" if priced else "activity") + (
-            " and escalation" if escalation else ""
+            " and escalation" if any(costed) else ""
         )
         if not priced:
             what += " (capacity not priced)"
+        if any(costed) and not all(costed):
+            only = comparison.results[0] if costed[0] else result
+            what += f" (escalation priced in {only.scenario.name} only)"
         if len(cost) and len(cost_base):
             paired = (cost - cost_base).dropna().to_numpy(dtype=float)
             d, d_low, d_high, n = t_interval(paired, confidence)

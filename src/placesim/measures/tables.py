@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from placesim.demand import Episodes
-from placesim.engine import OperationsLog, StayRecords
+from placesim.engine import StayRecords
 from placesim.errors import PlacesimError
 from placesim.measures.statistics import spread, t_interval
 from placesim.plan import Plan
@@ -63,6 +63,7 @@ MEASURES: dict[str, str] = {
     "extra_capacity": "beds",
     "extra_place_days": "bed days",
     "electives_cancelled": "operations",
+    "electives_admitted": "admissions",
     "days_escalated": "days",
     "escalation_cost": "GBP",
     "visits_needed": "visits a day",
@@ -121,6 +122,7 @@ GROUPINGS: tuple[str, ...] = ("locality", "partnership")
 """The columns of the stays table that results can be split by."""
 
 _CARE_HOME_RESIDENCE = RESIDENCES.index("care_home")
+_ELECTIVE = SOURCES.index("elective")
 
 
 Intervals = tuple[
@@ -319,8 +321,9 @@ def daily_table(
     the escalation plan added, averaged over the day, and part of ``capacity``),
     ``escalation_level`` (the highest level held after the day's check, 0 for none),
     ``escalation_held`` (bit k set when level k + 1 held), ``escalation_cost`` (the day's
-    cost of levels and added places, for the whole place), ``electives_cancelled`` (acute
-    rows) and ``staff_needed`` and ``staff_available`` (staffed settings; NaN elsewhere).
+    cost of levels and added places, for the whole place), ``electives_cancelled`` and
+    ``electives_admitted`` (acute rows; admissions include the electives) and
+    ``staff_needed`` and ``staff_available`` (staffed settings; NaN elsewhere).
     """
     horizon = plan.horizon_days
     days = np.arange(horizon, dtype=float)
@@ -355,7 +358,7 @@ def daily_table(
         )
     out = pd.concat(frames, ignore_index=True)
     if records.operations is not None:
-        _add_operations(out, plan, records.operations)
+        _add_operations(out, plan, records)
     out.insert(1, "date", pd.Timestamp(plan.start_date) + pd.to_timedelta(out["day"], "D"))
     out["setting"] = pd.Categorical(out["setting"], categories=list(SETTINGS))
     return out
@@ -367,6 +370,7 @@ OPERATIONS_COLUMNS: tuple[str, ...] = (
     "escalation_held",
     "escalation_cost",
     "electives_cancelled",
+    "electives_admitted",
     "staff_needed",
     "staff_available",
 )
@@ -383,10 +387,12 @@ def _step_integral(
     return np.asarray(spans @ values, dtype=float)
 
 
-def _add_operations(out: pd.DataFrame, plan: Plan, log: OperationsLog) -> None:
+def _add_operations(out: pd.DataFrame, plan: Plan, records: StayRecords) -> None:
     """The daily columns of escalation, electives and staff (rows: setting-major, as
     :func:`daily_table` builds them), in place."""
     ops = plan.operations
+    log = records.operations
+    assert log is not None
     horizon = plan.horizon_days
     edges = np.arange(horizon + 1, dtype=float)
     sim = np.arange(horizon) + plan.warmup_days  # the reporting days' simulated indices
@@ -415,6 +421,10 @@ def _add_operations(out: pd.DataFrame, plan: Plan, log: OperationsLog) -> None:
         np.floor(log.cancelled_time[log.cancelled_time >= 0.0]).astype(np.int64),
         minlength=horizon,
     )[:horizon]
+    elective = (records.source == _ELECTIVE) & (records.setting == ACUTE)
+    taken = records.arrive[elective]
+    taken = taken[np.isfinite(taken) & (taken >= 0.0) & (taken < horizon)]
+    admitted = np.bincount(np.floor(taken).astype(np.int64), minlength=horizon)
     columns: dict[str, list[npt.NDArray[Any]]] = {c: [] for c in OPERATIONS_COLUMNS}
     for s in shown:
         columns["extra_capacity"].append(extra[s])
@@ -423,6 +433,9 @@ def _add_operations(out: pd.DataFrame, plan: Plan, log: OperationsLog) -> None:
         columns["escalation_cost"].append(cost)
         columns["electives_cancelled"].append(
             cancelled if s == ACUTE else np.zeros(horizon, dtype=np.int64)
+        )
+        columns["electives_admitted"].append(
+            admitted if s == ACUTE else np.zeros(horizon, dtype=np.int64)
         )
         staffed = bool(ops.staffed[s])
         columns["staff_needed"].append(
@@ -453,6 +466,7 @@ def _operations_measures(
             ("extra_place_days", name, float(extra.sum())),
         ]
     if s == ACUTE and ops.electives:
+        rows.append(("electives_admitted", name, float(d["electives_admitted"].sum())))
         rows.append(("electives_cancelled", name, float(d["electives_cancelled"].sum())))
     if ops.staffed[s]:
         unit = ops.staff_unit[s]

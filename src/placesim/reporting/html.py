@@ -55,6 +55,8 @@ from placesim.reporting.plots import (
 from placesim.reporting.summary import format_number
 from placesim.scenario import (
     SETTINGS,
+    DischargeWindow,
+    DischargeWindowChange,
     EscalationLevel,
     EscalationLevelChange,
     LocalityRollout,
@@ -1034,9 +1036,23 @@ def _operations_section(
             + _table(["Measure", "Mean (95% CI)", "Median (5th-95th)"], rows)
             + _figure(plot_staff(result, name), f"Staff {unit} needed and available")
         )
-    windows = [
-        f"{_label(dest)}: {w.days if isinstance(w.days, str) else ', '.join(w.days)} {w.hours}"
-        for dest, w in sc.discharge_windows.items()
+
+    def days(w: DischargeWindow) -> str:
+        return w.days if isinstance(w.days, str) else ", ".join(w.days)
+
+    windows = [f"{_label(dest)}: {days(w)} {w.hours}" for dest, w in sc.discharge_windows.items()]
+    windows += [
+        f"{', '.join(_label(d) for d in lever.destinations)}: {days(lever.window)} "
+        f"{lever.window.hours} from {lever.start}"
+        + (f" to {lever.end}" if lever.end else "")
+        + (f" ({lever.name})" if lever.name else "")
+        + (
+            f" for {', '.join(lever.localities or lever.partnerships or [])}"
+            if lever.localities or lever.partnerships
+            else ""
+        )
+        for lever in sc.interventions
+        if isinstance(lever, DischargeWindowChange)
     ]
     if windows:
         parts.append(
@@ -1171,6 +1187,28 @@ def _breakdown_section(result: SimulationResult, by: str) -> str:
                 ]
             )
             first = False
+    ops = result.plan.operations
+    extra: list[tuple[str, str, str]] = [
+        (name, f"{ops.need_unit(name)}_short", f"Staff {ops.need_unit(name)} short a day")
+        for name in SETTINGS
+        if ops.staffed[SETTINGS.index(name)]
+    ]
+    extra += [
+        (name, "shortfall_days", "Days short of staff")
+        for name in SETTINGS
+        if ops.staffed[SETTINGS.index(name)]
+    ]
+    if ops.levels:
+        extra.append((PLACE, "days_escalated", "Days escalated"))
+    for setting, measure, heading in extra:
+        if any((p, measure, setting) in cell for p in periods):
+            rows.append(
+                [
+                    "Place" if setting == PLACE else _label(setting),
+                    heading,
+                    *(cell.get((p, measure, setting), "-") for p in periods),
+                ]
+            )
     what = "month" if by == "month" else "NHS financial year (April to March)"
     intro = (
         f"<p>Each {what} of the whole run, for acute and each service with a limited "

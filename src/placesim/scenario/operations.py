@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from placesim.scenario.distributions import Distribution
 from placesim.scenario.fields import Date
@@ -43,6 +43,20 @@ Share = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Places = Annotated[int, Field(ge=0)]
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _quoted_time(value: object) -> object:
+    # YAML 1.1 reads an unquoted 8:00 as the base-60 number 480.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        raise ValueError(
+            f"{value} is not allowed: write a time of day in quotes, as '08:00' (unquoted, "
+            "YAML reads 8:00 as the number 480)"
+        )
+    return value
+
+
+ClockTime = Annotated[str, BeforeValidator(_quoted_time)]
+"""A time of day written "HH:MM", in quotes."""
 
 
 def clock_hours(text: str) -> float:
@@ -83,7 +97,7 @@ class DischargeWindow(_Model):
     days: str | list[str] = Field(
         default="all", description="'all', 'weekdays', or a list of Mon, Tue, ... Sun."
     )
-    hours: str = Field(default="00:00-24:00", description="Opening hours, HH:MM-HH:MM.")
+    hours: ClockTime = Field(default="00:00-24:00", description="Opening hours, HH:MM-HH:MM.")
 
     @field_validator("days")
     @classmethod
@@ -177,7 +191,9 @@ class ElectiveStream(_Model):
     per_weekday: list[Places] = Field(
         min_length=7, max_length=7, description="Admissions scheduled each day, Mon..Sun."
     )
-    admit_time: str = Field(default="08:00", description="Time of day they are admitted, HH:MM.")
+    admit_time: ClockTime = Field(
+        default="08:00", description="Time of day they are admitted, HH:MM."
+    )
     los: Distribution = Field(description="Length of stay until ready to leave, in days.")
     age_band: str | None = Field(
         default=None, description="Age band of the patients (needed with several bands)."
@@ -274,7 +290,7 @@ class Escalation(_Model):
     level holding after that day's check.
     """
 
-    check_time: str = Field(default="08:00", description="Time of the daily check, HH:MM.")
+    check_time: ClockTime = Field(default="08:00", description="Time of the daily check, HH:MM.")
     levels: list[EscalationLevel] = Field(
         default_factory=list,
         description="The levels, lowest first (levers may add dated levels of their own).",
