@@ -104,6 +104,7 @@ COMPARISON_SECTIONS: tuple[str, ...] = (
     "waiting",
     "los",
     "capacity-gap",
+    "operations",
     "outcomes",
     "localities",
     "partnerships",
@@ -1594,6 +1595,52 @@ def _comparison_groups(cmp: Comparison, by: str, found: Period | None) -> str:
     return _section(key, intro + _table(head, rows))
 
 
+def _comparison_operations(
+    results: Sequence[SimulationResult], summaries: Sequence[pd.DataFrame], found: Period | None
+) -> str:
+    """Each scenario's escalation, electives and staff side by side: what each plan did and
+    what it cost, mean with its 95% confidence interval."""
+    if not any(r.plan.operations.active for r in results):
+        return _section(
+            "operations",
+            "<p>No scenario has an escalation plan, electives, workforce or discharge windows "
+            "(docs/model.md, &quot;Operations&quot;).</p>",
+        )
+    rows: list[list[object]] = []
+    indexes = [_summary_index(s) for s in summaries]
+
+    def add(what: str, measure: str, setting: str) -> None:
+        cells = [_ci(*i[(measure, setting)]) if (measure, setting) in i else "-" for i in indexes]
+        if any(c != "-" for c in cells):
+            rows.append([what, *cells])
+
+    longest = max(len(r.plan.operations.levels) for r in results)
+    add("Days escalated (any level)", "days_escalated", PLACE)
+    for k in range(1, longest + 1):
+        names = {
+            r.plan.operations.levels[k - 1] for r in results if k <= len(r.plan.operations.levels)
+        }
+        add(f"Days at level {k} ({' / '.join(sorted(names))})", f"{LEVEL_DAYS}{k}", PLACE)
+    for name in SETTINGS:
+        add(f"{_label(name)}: places added (mean)", "extra_capacity", name)
+    add("Cost of escalation", "escalation_cost", PLACE)
+    add("Electives admitted", "electives_admitted", "acute")
+    add("Electives cancelled", "electives_cancelled", "acute")
+    for name in SETTINGS:
+        for unit in ("visits", "hours"):
+            add(f"{_label(name)}: {unit} needed a day", f"{unit}_needed", name)
+            add(f"{_label(name)}: {unit} short a day", f"{unit}_short", name)
+        add(f"{_label(name)}: days short of staff", "shortfall_days", name)
+    window = "the run" if found is None else _e(found.label)
+    intro = (
+        f"<p>What each scenario's escalation plan, electives and workforce did over {window}: "
+        "mean over replications with its 95% confidence interval. Levels are numbered by "
+        "their place in each plan, so a row names each plan's level there.</p>"
+    )
+    head = ["Measure", *(r.scenario.name for r in results)]
+    return _section("operations", intro + _table(head, rows))
+
+
 def comparison_html(comparison: Comparison) -> str:
     """The report of a comparison as a self-contained HTML page (:data:`COMPARISON_SECTIONS`)."""
     results = comparison.results
@@ -1617,6 +1664,7 @@ def comparison_html(comparison: Comparison) -> str:
         _waiting_section(results, found),
         _los_section(results, summaries, found),
         _gap_section(results, summaries, found),
+        _comparison_operations(results, summaries, found),
         _comparison_outcomes(comparison, found),
         _comparison_groups(comparison, "locality", found),
         _comparison_groups(comparison, "partnership", found),
