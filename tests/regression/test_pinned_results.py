@@ -84,6 +84,26 @@ def test_shipped_scenario_gives_its_pinned_results(path: Path) -> None:
     assert fingerprints(path) == pinned()[path.name]
 
 
+# The default scenario's fingerprints before escalation, electives, staff and discharge
+# windows existed (commit d172e04, 2 replications on seed 7): the baseline without its
+# standing escalation must still give them, bit for bit.
+BEFORE_OPERATIONS = {
+    "daily": "4b65bca26f71a0862bf7f1ef9b06d3a51875350d0d3cf0cedf7ae0db653000b4",
+    "measures": "a693034dae0208db66f4bb4abd468f084739bff083f47f0c51f1b952c85dd206",
+    "outcomes": "a1b1f8dd0a6513fd66429624713272cfdebac2eecab1054f66a37c1fe65314c0",
+    "stays": "e849eef8e5bfb03a6312f07ab1aa4bd24f7517fd4eb414a0b6796d9af2df71a6",
+}
+
+
+def test_a_scenario_without_operations_gives_the_results_from_before_them(
+    tmp_path: Path,
+) -> None:
+    baseline = ROOT / "scenarios" / "rotherham_baseline.yaml"
+    variant = tmp_path / "no_escalation.yaml"
+    variant.write_text(f"extends: {baseline}\nescalation: null\n", encoding="utf-8")
+    assert fingerprints(variant) == BEFORE_OPERATIONS
+
+
 def test_fingerprint_sees_one_changed_value() -> None:
     table = pd.DataFrame({"a": [1.0, 2.0], "s": pd.Categorical(["x", "y"])})
     changed = table.copy()
