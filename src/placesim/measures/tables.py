@@ -499,15 +499,18 @@ def _operations_measures(
 
 def replication_measures(
     plan: Plan,
-    episodes: Episodes,
+    episodes: Episodes | None,
     records: StayRecords,
     daily: pd.DataFrame,
     replication: int,
     stays: StayArrays | None = None,
 ) -> pd.DataFrame:
     """Every measure of one replication: columns replication, measure, setting, value
-    (`stays`: the records' :class:`StayArrays`, when the caller has them)."""
+    (`stays`: the records' :class:`StayArrays`, when the caller has them; `episodes` are
+    needed only without them)."""
     if stays is None:
+        if episodes is None:
+            raise ValueError("replication_measures needs the episodes or their StayArrays")
         stays = StayArrays.from_records(episodes, records)
     rows = window_measures(plan, stays, daily, (0.0, plan.end_time))
     out = pd.DataFrame(rows, columns=["measure", "setting", "value"])
