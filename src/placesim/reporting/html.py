@@ -495,7 +495,7 @@ def _interventions_table(sc: Scenario) -> str:
         params = "; ".join(
             f"{k.replace('_', ' ')}: {_param(v)}"
             for k, v in data.items()
-            if k not in _LEVER_FIELDS | {"phases"}
+            if k not in _LEVER_FIELDS | {"phases"} and v is not None  # None: all, as default
         )
         rows.append((data["type"].replace("_", " "), lever.name or "-", when, where, params))
     head = ("Intervention", "Name", "When", "Where", "Parameters")
