@@ -53,9 +53,13 @@ def interrupts_held() -> Iterator[None]:
     For compiled code (numba, llvmlite) that calls back into Python: a KeyboardInterrupt
     raised in such a callback is swallowed, chained into SystemErrors, or leaves a module
     half loaded and crashes the interpreter. Only the main thread receives signals, so
-    elsewhere the block runs as it is.
+    elsewhere the block runs as it is; so does it where the caller has set a SIGINT
+    handler of its own (the command line's during the first compile).
     """
-    if threading.current_thread() is not threading.main_thread():
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):  # signals reach only the main thread; a handler of the caller's own stays in charge
         yield
         return
     held: list[int] = []

@@ -391,3 +391,38 @@ def test_a_bad_workforce_gives_one_message_naming_the_field(change: Any, message
     problems = info.value.problems
     assert len(problems) == 1, problems
     assert problems[0].startswith(message), problems[0]
+
+
+def test_one_leaver_freeing_the_staff_of_hundreds_admits_them_all_at_once() -> None:
+    """No first-day need and no weekend workforce: on Saturday the booked need of those
+    still in service (1 visit each, their last day) exceeds the day's 0, so newcomers
+    queue; when the last of them leaves, the booked need is 0 again and every one of the
+    hundreds queued is granted at that instant (the kernel once overran its queue of
+    same-instant events here). Both engines agree; nobody is left waiting at the end."""
+    data = {
+        "name": "burst",
+        "calendar": {"start_date": START, "horizon_days": 14, "warmup_days": 0},
+        "settings": {
+            "reablement": {
+                "capacity": "unlimited",
+                "los": {"kind": "fixed", "days": 1.5},
+                "outcomes": {"independent": 1.0},
+            }
+        },
+        "referrals": [{"name": "gp", "setting": "reablement", "rate_per_day": 1000.0}],
+        "staff": {
+            "reablement": {
+                "per_day": [1e6, 1e6, 1e6, 1e6, 1e6, 0, 0],
+                "first_day_visits": 0,
+                "last_day_visits": 1,
+            }
+        },
+    }
+    stays, _ = run_both(data)
+    assert np.isfinite(stays.arrive).all()
+    friday = (stays.requested >= 4.0) & (stays.requested < 5.0)
+    saturday = (stays.requested >= 5.0) & (stays.requested < 6.0)
+    # Everyone referred on Saturday starts at one instant: when the last person taken on
+    # Friday leaves (Friday's referrals were all taken at once, with staff to spare).
+    assert saturday.sum() > 200
+    assert np.unique(stays.arrive[saturday]).tolist() == [stays.leave[friday].max()]

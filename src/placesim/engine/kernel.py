@@ -820,9 +820,11 @@ def _loop(
                         continue
             if p != _GRANTED:  # the next place is granted: leave this one at the same instant
                 r_f[_LEAVE, cur[i]] = now
-                occupied[s] -= 1  # a release grants at most one place
-                if staffed[s]:
+                occupied[s] -= 1
+                if staffed[s]:  # freed staff time can admit several at once
                     _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
+                while nt + q_len[s] + 1 > n_key.size:
+                    n_key, n_who = _grown_fifo(n_key, n_who, nt)
                 nt, eid = _fill(
                     s,
                     occupied,
@@ -913,9 +915,11 @@ def _loop(
         if leave:
             c = cur[i]
             r_f[_LEAVE, c] = now
-            occupied[s] -= 1  # a release grants at most one place
-            if staffed[s]:
+            occupied[s] -= 1
+            if staffed[s]:  # freed staff time can admit several at once
                 _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
+            while nt + q_len[s] + 1 > n_key.size:
+                n_key, n_who = _grown_fifo(n_key, n_who, nt)
             nt, eid = _fill(
                 s, occupied, capacity, q_head, q_next, q_len, n_key, n_who, nt, eid, today, staff
             )

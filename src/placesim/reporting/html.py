@@ -1011,12 +1011,17 @@ def _operations_section(
             parts.append(_facts([("Cost of escalation", ci("escalation_cost", PLACE))]))
         parts.append(_figure(plot_escalation(result), "Escalation levels by day"))
     if ops.electives:
-        scheduled = sum(int(g.per_day[result.plan.warmup_days :].sum()) for g in ops.electives)
+        start, end = (
+            (0.0, float(result.plan.horizon_days)) if found is None else found.window(result.plan)
+        )
+        first, last = result.plan.warmup_days + int(start), result.plan.warmup_days + int(end)
+        scheduled = sum(int(g.per_day[first:last].sum()) for g in ops.electives)
         parts.append(
             "<h3>Electives</h3>"
             + _facts(
                 [
-                    ("Scheduled in the run", f"{scheduled:,}"),
+                    (f"Scheduled in {window}", f"{scheduled:,}"),
+                    ("Admitted", ci("electives_admitted", "acute")),
                     ("Cancelled", ci("electives_cancelled", "acute")),
                 ]
             )

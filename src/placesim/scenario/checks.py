@@ -301,8 +301,15 @@ def _check_operations(
             problems.append(
                 f"discharge_windows.{destination}: '{destination}' is not defined in settings"
             )
+    plan_names = {level.name for level in plan.levels} if plan is not None else set()
     for i, lever in enumerate(sc.interventions):
         base = f"interventions[{i}]"
+        if isinstance(lever, EscalationLevelChange) and lever.level.name in plan_names:
+            problems.append(
+                f"{base}.level.name: '{clip(lever.level.name)}' is a level of escalation.levels "
+                "already; give the lever's level a name of its own"
+            )
+        plan_names |= {lever.level.name} if isinstance(lever, EscalationLevelChange) else set()
         if isinstance(lever, StaffLever) and lever.setting not in sc.staff:
             problems.append(
                 f"{base}.setting: '{lever.setting}' has no workforce in `staff:` to change"

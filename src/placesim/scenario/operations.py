@@ -210,7 +210,8 @@ class ElectiveStream(_Model):
     @field_validator("admit_time")
     @classmethod
     def _clock(cls, value: str) -> str:
-        clock_hours(value)
+        if clock_hours(value) >= 24.0:
+            raise ValueError(f"{value!r} is not allowed: admissions are at 00:00 to 23:59")
         return value
 
 
