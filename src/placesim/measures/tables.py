@@ -64,6 +64,7 @@ MEASURES: dict[str, str] = {
     "extra_place_days": "bed days",
     "electives_cancelled": "operations",
     "electives_admitted": "admissions",
+    "electives_cancelled_no_bed": "operations",
     "days_escalated": "days",
     "escalation_cost": "GBP",
     "visits_needed": "visits a day",
@@ -321,8 +322,9 @@ def daily_table(
     the escalation plan added, averaged over the day, and part of ``capacity``),
     ``escalation_level`` (the highest level held after the day's check, 0 for none),
     ``escalation_held`` (bit k set when level k + 1 held), ``escalation_cost`` (the day's
-    cost of levels and added places, for the whole place), ``electives_cancelled`` and
-    ``electives_admitted`` (acute rows; admissions include the electives) and
+    cost of levels and added places, for the whole place), ``electives_cancelled`` (of
+    them ``electives_cancelled_no_bed`` for want of a bed, the rest by an escalation level)
+    and ``electives_admitted`` (acute rows; admissions include the electives) and
     ``staff_needed`` and ``staff_available`` (staffed settings; NaN elsewhere).
     """
     horizon = plan.horizon_days
@@ -370,6 +372,7 @@ OPERATIONS_COLUMNS: tuple[str, ...] = (
     "escalation_held",
     "escalation_cost",
     "electives_cancelled",
+    "electives_cancelled_no_bed",
     "electives_admitted",
     "staff_needed",
     "staff_available",
@@ -417,14 +420,15 @@ def _add_operations(out: pd.DataFrame, plan: Plan, records: StayRecords) -> None
         cost = np.zeros(horizon)
     for s in shown:
         cost = cost + extra[s] * ops.place_day_cost[s]
-    cancelled = np.bincount(
-        np.floor(log.cancelled_time[log.cancelled_time >= 0.0]).astype(np.int64),
-        minlength=horizon,
-    )[:horizon]
+
+    def per_day(times: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        times = times[(times >= 0.0) & (times < horizon)]
+        return np.bincount(np.floor(times).astype(np.int64), minlength=horizon)
+
+    cancelled = per_day(log.cancelled_time)
+    no_bed = per_day(log.cancelled_time[log.cancelled_reason == 1])
     elective = (records.source == _ELECTIVE) & (records.setting == ACUTE)
-    taken = records.arrive[elective]
-    taken = taken[np.isfinite(taken) & (taken >= 0.0) & (taken < horizon)]
-    admitted = np.bincount(np.floor(taken).astype(np.int64), minlength=horizon)
+    admitted = per_day(records.arrive[elective])  # NaN (still waiting) falls out
     columns: dict[str, list[npt.NDArray[Any]]] = {c: [] for c in OPERATIONS_COLUMNS}
     for s in shown:
         columns["extra_capacity"].append(extra[s])
@@ -433,6 +437,9 @@ def _add_operations(out: pd.DataFrame, plan: Plan, records: StayRecords) -> None
         columns["escalation_cost"].append(cost)
         columns["electives_cancelled"].append(
             cancelled if s == ACUTE else np.zeros(horizon, dtype=np.int64)
+        )
+        columns["electives_cancelled_no_bed"].append(
+            no_bed if s == ACUTE else np.zeros(horizon, dtype=np.int64)
         )
         columns["electives_admitted"].append(
             admitted if s == ACUTE else np.zeros(horizon, dtype=np.int64)
@@ -468,6 +475,9 @@ def _operations_measures(
     if s == ACUTE and ops.electives:
         rows.append(("electives_admitted", name, float(d["electives_admitted"].sum())))
         rows.append(("electives_cancelled", name, float(d["electives_cancelled"].sum())))
+        rows.append(
+            ("electives_cancelled_no_bed", name, float(d["electives_cancelled_no_bed"].sum()))
+        )
     if ops.staffed[s]:
         unit = ops.staff_unit[s]
         needed = d["staff_needed"].astype(float)

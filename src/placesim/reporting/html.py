@@ -1022,6 +1022,7 @@ def _operations_section(
                 [
                     (f"Scheduled in {window}", f"{scheduled:,}"),
                     ("Admitted", ci("electives_admitted", "acute")),
+                    ("Cancelled for want of a bed", ci("electives_cancelled_no_bed", "acute")),
                     ("Cancelled", ci("electives_cancelled", "acute")),
                 ]
             )
