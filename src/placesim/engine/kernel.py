@@ -30,8 +30,11 @@ from placesim.errors import interrupts_held
 from placesim.plan import Plan, pathway_after_moves
 from placesim.plan.operations import (
     NOT_TAKEN,
+    added_places,
+    day_workforce,
     escalation_step,
     in_service_at_start,
+    level_effects,
     next_window_open,
     staff_need,
     watched_value,
@@ -101,6 +104,9 @@ _need = numba.njit(cache=True)(staff_need)
 _in_service_at_start = numba.njit(cache=True)(in_service_at_start)
 _escalation_step = numba.njit(cache=True)(escalation_step)
 _watched = numba.njit(cache=True)(watched_value)
+_level_effects = numba.njit(cache=True)(level_effects)
+_added_places = numba.njit(cache=True)(added_places)
+_day_workforce = numba.njit(cache=True)(day_workforce)
 
 
 @numba.njit(cache=True)
@@ -608,14 +614,7 @@ def _loop(
                         if opened[k]:
                             opened[k] = False
                             closing = True
-                esc_cancel = 0.0
-                esc_assess = 1.0
-                kept = 1.0
-                for k in range(n_levels):
-                    if on[k]:
-                        kept *= 1.0 - level_cancel[k]
-                        esc_assess *= level_assessment[k]
-                esc_cancel = 1.0 - kept
+                esc_cancel, esc_assess = _level_effects(on, level_cancel, level_assessment)
                 if closing:
                     n_changes = _set_extra(
                         now,
@@ -638,10 +637,7 @@ def _loop(
             d = _day(now, first_day, n_days)
             for s in range(_N):
                 if staffed[s]:
-                    w = staff_per_day[s, d]
-                    for k in range(n_levels):
-                        if on[k]:
-                            w += add_staff[k, s]
+                    w = _day_workforce(staff_per_day, on, add_staff, s, d)
                     st_w[s] = w
                     total = 0.0
                     j = slot[s]
@@ -1002,11 +998,7 @@ def _set_extra(
     """Set the places escalation adds to each setting from the opened levels (at most
     ``max_extra``), log each change, and return the log's length."""
     for s in range(_N):
-        total = 0.0
-        for k in range(opened.size):
-            if opened[k]:
-                total += add_capacity[k, s]
-        total = min(total, max_extra[s])
+        total = _added_places(opened, add_capacity, max_extra, s)
         if total != extra[s]:
             extra[s] = total
             capacity[s] = base_capacity[s] + total

@@ -30,8 +30,11 @@ from placesim.engine.records import OperationsLog, StayRecords
 from placesim.plan import Plan, pathway_after_moves
 from placesim.plan.operations import (
     NOT_TAKEN,
+    added_places,
+    day_workforce,
     escalation_step,
     in_service_at_start,
+    level_effects,
     next_window_open,
     staff_need,
     watched_value,
@@ -284,12 +287,9 @@ class _Run:
                 if self.opened[k]:
                     self.opened[k] = False
                     closing = True
-        kept, self.esc_assess = 1.0, 1.0
-        for k in range(values.size):
-            if self.on[k]:
-                kept *= 1.0 - float(ops.cancel_electives[k])
-                self.esc_assess *= float(ops.assessment_factor[k])
-        self.esc_cancel = 1.0 - kept
+        self.esc_cancel, self.esc_assess = level_effects(
+            self.on, ops.cancel_electives, ops.assessment_factor
+        )
         if closing:
             self._set_extra()
 
@@ -307,11 +307,7 @@ class _Run:
     def _set_extra(self) -> None:
         ops = self.ops
         for s in range(_N_SETTINGS):
-            total = 0.0
-            for k in range(self.opened.size):
-                if self.opened[k]:
-                    total += float(ops.add_capacity[k, s])
-            total = min(total, float(ops.max_extra[s]))
+            total = float(added_places(self.opened, ops.add_capacity, ops.max_extra, s))
             if total != self.extra[s]:
                 self.extra[s] = total
                 stage = self._stage(s)
@@ -328,10 +324,7 @@ class _Run:
             staffed = [s for s in range(_N_SETTINGS) if ops.staffed[s]]
             for s in staffed:
                 stage = self._stage(s)
-                workforce = float(ops.staff_per_day[s, day])
-                for lv in range(self.on.size):
-                    if self.on[lv]:
-                        workforce += float(ops.add_staff[lv, s])
+                workforce = float(day_workforce(ops.staff_per_day, self.on, ops.add_staff, s, day))
                 stage.workforce = workforce
                 assert stage.staff is not None
                 stage.staff.new_day(day)

@@ -35,9 +35,12 @@ __all__ = [
     "TRIGGER_MEASURES",
     "ElectiveGroup",
     "Operations",
+    "added_places",
     "compile_operations",
+    "day_workforce",
     "escalation_step",
     "in_service_at_start",
+    "level_effects",
     "next_window_open",
     "staff_need",
     "watched_value",
@@ -169,11 +172,6 @@ class Operations:
     max_extra: npt.NDArray[np.float64]
     place_day_cost: npt.NDArray[np.float64]
     electives: tuple[ElectiveGroup, ...]
-
-    @property
-    def escalates(self) -> bool:
-        """Whether the scenario has an escalation plan."""
-        return bool(self.levels)
 
     def need_unit(self, setting: str) -> str:
         """The unit of staff time of `setting`: ``visits`` or ``hours``."""
@@ -503,3 +501,49 @@ def in_service_at_start(start: float, remaining: float) -> tuple[int, int]:
     simulated day, so the start is day 0."""
     ahead = int(np.floor(start + remaining)) - int(np.floor(start))
     return -(ahead + 1), 2 * ahead + 2
+
+
+def level_effects(
+    on: npt.NDArray[np.bool_],
+    cancel_electives: npt.NDArray[np.float64],
+    assessment_factor: npt.NDArray[np.float64],
+) -> tuple[float, float]:
+    """The holding levels' combined share of electives cancelled (1 - prod(1 - share)) and
+    multiplier on assessment days (the product), for both engines alike."""
+    kept = 1.0
+    assess = 1.0
+    for k in range(on.size):
+        if on[k]:
+            kept *= 1.0 - cancel_electives[k]
+            assess *= assessment_factor[k]
+    return 1.0 - kept, assess
+
+
+def added_places(
+    opened: npt.NDArray[np.bool_],
+    add_capacity: npt.NDArray[np.float64],
+    max_extra: npt.NDArray[np.float64],
+    setting: int,
+) -> float:
+    """Places the opened levels add to `setting`, at most its ``max_extra``."""
+    total = 0.0
+    for k in range(opened.size):
+        if opened[k]:
+            total += add_capacity[k, setting]
+    limit: float = max_extra[setting]
+    return min(total, limit)
+
+
+def day_workforce(
+    staff_per_day: npt.NDArray[np.float64],
+    on: npt.NDArray[np.bool_],
+    add_staff: npt.NDArray[np.float64],
+    setting: int,
+    day: int,
+) -> float:
+    """The workforce of `setting` on day index `day`: its own, plus what holding levels add."""
+    workforce: float = staff_per_day[setting, day]
+    for k in range(on.size):
+        if on[k]:
+            workforce += add_staff[k, setting]
+    return workforce
