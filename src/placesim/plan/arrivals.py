@@ -8,6 +8,7 @@ replication, so it is compiled once. Demand then draws the arrival times from it
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,13 +112,10 @@ def _seasonal_factors(scenario: Scenario) -> npt.NDArray[np.float64]:
 
 
 def build_groups(
-    scenario: Scenario, segments: Segments | None, localities: list[str], policy: Policy
+    scenario: Scenario, segments: Segments | None, localities: Sequence[str], policy: Policy
 ) -> list[ArrivalGroup]:
-    """Every arrival group of `scenario`: the population's segments, then the referrals.
-
-    A referral stream from a locality the population does not list adds it to
-    `localities` (in place), so every group's locality has a code.
-    """
+    """Every arrival group of `scenario`: the population's segments, then the referrals,
+    with locality codes into `localities` (the policy's, which list every referral's)."""
     groups: list[ArrivalGroup] = []
     bands = scenario.age_bands
     if segments is not None:
@@ -162,8 +160,6 @@ def build_groups(
                 )
             )
     for k, ref in enumerate(scenario.referrals):
-        if ref.locality not in localities:
-            localities.append(ref.locality)
         band = ref.age_band if ref.age_band is not None else bands[0]
         groups.append(
             ArrivalGroup(

@@ -237,14 +237,13 @@ def compile_plan(scenario: Scenario) -> Plan:
     bands = scenario.age_bands
     defined = scenario.settings.defined()
     segments = build_segments(scenario)
-    localities = list(segments.localities) if segments is not None else []
-    partnerships = list(segments.partnerships) if segments is not None else []
     policy = compile_policy(scenario)
+    # The policy's localities: the population's, those only referrals and electives name,
+    # then "unspecified", kept below only when a starting census needs it.
+    localities = list(policy.localities[:-1])
+    partnerships = list(policy.partnerships[:-1])
     groups = build_groups(scenario, segments, localities, policy)
     operations = compile_operations(scenario, policy)
-    for stream in scenario.electives:
-        if stream.locality not in localities:
-            localities.append(stream.locality)
 
     los = tuple(
         tuple(defined[name].los_by_age_band.get(band, defined[name].los) for band in bands)
