@@ -216,6 +216,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write report.html, a self-contained HTML report (needs placesim[plot])",
     )
+    _add_fix_inputs(run)
 
     validate = sub.add_parser("validate", help="check a scenario file and explain what is wrong")
     validate.add_argument("file", type=Path)
@@ -266,6 +267,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also write report.html: the scenarios side by side (needs placesim[plot])",
     )
+    _add_fix_inputs(compare)
 
     report = sub.add_parser(
         "report",
@@ -375,8 +377,62 @@ def _parser() -> argparse.ArgumentParser:
         "(the suggestion); other files there are left alone",
     )
 
+    sens = sub.add_parser(
+        "sensitivity",
+        help="which uncertain inputs matter: each one's share of a measure's spread",
+        description="Runs the scenario, whose uncertain inputs each replication draws, and "
+        "ranks the inputs by their partial rank correlation with the measure "
+        "(docs/uncertainty.md).",
+    )
+    sens.add_argument("file", type=Path, help="scenario YAML file with uncertain inputs")
+    sens.add_argument("--measure", default="bed_days", help="the measure (default bed_days)")
+    sens.add_argument(
+        "--setting", default=None, help="its setting (default: acute, or the first defined)"
+    )
+    sens.add_argument(
+        "--replications",
+        "-n",
+        type=_replications,
+        help=f"default: the scenario's, and at least {SENSITIVITY_REPLICATIONS}",
+    )
+    sens.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
+    sens.add_argument(
+        "--out",
+        type=_folder,
+        default=None,
+        help="output folder (default: placesim-out/<file stem>-sensitivity): "
+        "sensitivity.csv and sensitivity.json, parameters.csv, and with --report "
+        "sensitivity.html (the tornado chart)",
+    )
+    sens.add_argument(
+        "--report", action="store_true", help="also write sensitivity.html (needs placesim[plot])"
+    )
+    _add_backend(sens)
+
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
+
+
+SENSITIVITY_REPLICATIONS = 40
+"""Fewest replications ``placesim sensitivity`` runs by default: a rank correlation from 40
+replications has a standard error of about 0.17, enough to tell an input that matters
+(0.5 or more) from one that does not."""
+
+
+def _add_fix_inputs(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fix-inputs",
+        action="store_true",
+        help="run with every uncertain input at its median: the randomness of arrivals and "
+        "stays only (docs/uncertainty.md)",
+    )
+
+
+def _fixed(scenario: Any, args: argparse.Namespace) -> Any:
+    """The scenario with its uncertain inputs at their medians when --fix-inputs asks."""
+    from placesim.scenario import fix_inputs
+
+    return fix_inputs(scenario) if args.fix_inputs else scenario
 
 
 def _warn(lines: Iterable[str]) -> None:
@@ -390,7 +446,7 @@ def _run(args: argparse.Namespace) -> int:
     from placesim.reporting.folders import claim_folder
     from placesim.scenario import load_scenario
 
-    scenario = load_scenario(args.file)  # simulate warns of levers outside the run
+    scenario = _fixed(load_scenario(args.file), args)  # simulate warns of levers outside it
     plan = compile_plan(scenario)
     if args.period is not None:
         parse_period(args.period, plan)  # a bad period fails before the run
@@ -470,7 +526,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     if len(args.files) < 2:
         raise PlacesimError(f"files: {len(args.files)} given: compare needs at least two")
-    scenarios = [load_scenario(path) for path in args.files]  # simulate warns of levers
+    scenarios = [_fixed(load_scenario(path), args) for path in args.files]  # simulate warns
     targets = [parse_target(text) for text in args.target]
     if args.period is not None:
         parse_period(args.period, compile_plan(scenarios[0]))
@@ -788,6 +844,56 @@ def _validate(args: argparse.Namespace) -> int:
     _warn(scenario_warnings(scenario))
     defined = ", ".join(scenario.settings.defined())
     print(f"{args.file}: valid scenario '{scenario.name}' (settings: {defined})")
+    inputs = scenario.uncertain_inputs
+    if inputs:
+        print(f"uncertain inputs ({len(inputs)}), each drawn once per replication:")
+        print("\n".join(f"  {spec.path}: {spec.describe()}" for spec in inputs))
+    return 0
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
+    from placesim.experiments import simulate
+    from placesim.reporting import format_sensitivity
+    from placesim.reporting.outputs import write_experiment, write_table
+    from placesim.scenario import load_scenario
+
+    scenario = load_scenario(args.file)
+    inputs = scenario.uncertain_inputs
+    if not inputs:
+        raise PlacesimError(
+            f"{args.file}: has no uncertain inputs: write a range in place of a figure, e.g. "
+            "capacity: {low: 80, high: 95} (docs/uncertainty.md)"
+        )
+    if args.report:
+        from placesim.reporting.plots import require_matplotlib
+
+        require_matplotlib()
+    n = args.replications
+    if n is None:
+        n = max(scenario.calendar.replications, SENSITIVITY_REPLICATIONS)
+    out = args.out
+    if out is None:
+        out = Path("placesim-out") / f"{args.file.stem}-sensitivity"
+    result = simulate(scenario, replications=n, seed=args.seed, keep_stays=False, **_backend(args))
+    table = result.sensitivity(args.measure, args.setting)
+    print(format_sensitivity(table), flush=True)
+    about = {
+        "experiment": "sensitivity",
+        "scenario": scenario.name,
+        "seed": result.seed,
+        "replications": result.replications,
+        "measure": table.attrs["measure"],
+        "setting": table.attrs["setting"],
+        "method": "partial rank correlation coefficients; a linear regression for the "
+        "shares of variance and the tornado's ends (docs/uncertainty.md)",
+    }
+    written = write_experiment(table, out, "sensitivity", about)
+    written.append(write_table(result.parameters, out / "parameters.csv"))
+    if args.report:
+        from placesim.reporting.html import write_sensitivity_report
+
+        written.append(write_sensitivity_report(result, table, out / "sensitivity.html"))
+    print(_wrote(written, out))
     return 0
 
 
@@ -818,7 +924,7 @@ def _show_warning(
     print(f"warning: {message}", file=sys.stderr)
 
 
-_SIMULATING = frozenset({"run", "compare", "sweep", "size", "warmup"})
+_SIMULATING = frozenset({"run", "compare", "sweep", "size", "warmup", "sensitivity"})
 """Commands that run the engine (and so may compile it on first use)."""
 
 
@@ -865,6 +971,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sweep": _sweep,
         "size": _size,
         "warmup": _warmup,
+        "sensitivity": _sensitivity,
         "schema": _schema,
     }
     try:

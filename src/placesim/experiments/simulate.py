@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -33,13 +33,20 @@ from placesim.measures import (
 )
 from placesim.measures.tables import StayArrays
 from placesim.plan import Plan, compile_plan
-from placesim.scenario import MAX_REPLICATIONS, Scenario, parse_scenario, scenario_warnings
+from placesim.scenario import (
+    MAX_REPLICATIONS,
+    Scenario,
+    draw_inputs,
+    parse_scenario,
+    scenario_warnings,
+)
 
 __all__ = [
     "HEADLINE_MEASURES",
     "Replication",
     "compile_engine",
     "imprecise_measures",
+    "parameter_table",
     "run_replication",
     "simulate",
 ]
@@ -56,6 +63,7 @@ class Replication:
     episodes: int = 0
     stays_count: int = 0
     events: int = -1  # events the fast engine processed (-1: not counted)
+    parameters: dict[str, float] = field(default_factory=dict)  # uncertain input -> value
 
 
 def _load_libc() -> Any:
@@ -94,11 +102,16 @@ def run_replication(
     A plain function of its arguments (its streams are keyed by seed and replication), so
     it gives the same tables in any process, on any worker, in any order, with either
     engine. With ``keep_stays=False`` the per-stay table is not built (``stays`` is None):
-    the measures and the daily table are all that is kept, for large runs.
+    the measures and the daily table are all that is kept, for large runs. A scenario with
+    uncertain inputs first draws the replication's values of them
+    (:func:`placesim.scenario.draw_inputs`), which ``parameters`` records, and is compiled
+    with them; the time this takes counts as demand.
     """
     t0 = time.perf_counter()
+    parameters: dict[str, float] = {}
     if isinstance(plan, Scenario):
-        plan = compile_plan(plan)
+        scenario, parameters = draw_inputs(plan, seed, replication)
+        plan = compile_plan(scenario)
     episodes = generate_episodes(plan, replication, seed)
     _give_back_memory()
     t1 = time.perf_counter()
@@ -120,6 +133,7 @@ def run_replication(
         episodes=n_episodes,
         stays_count=records.size,
         events=events,
+        parameters=parameters,
     )
 
 
@@ -248,6 +262,8 @@ def simulate(
         warnings.warn(PlacesimWarning(f"{scenario.name}: {line}"), stacklevel=2)
     if check_memory and client is None:
         require_memory(plan, max_replications if precision is not None else n, keep_stays, workers)
+    # With uncertain inputs each replication compiles its own plan from its own values.
+    task: Plan | Scenario = scenario if scenario.uncertain_inputs else plan
     parts: list[Replication] = []
     met: bool | None = None
     target = n
@@ -256,7 +272,7 @@ def simulate(
         try:
             reps = range(len(parts), target)
             job = partial(run_replication, engine=engine, keep_stays=keep_stays)
-            parts += _run_all(job, plan, reps, root, workers, client, bar, worker_timeout)
+            parts += _run_all(job, task, reps, root, workers, client, bar, worker_timeout)
         finally:
             bar.close()
         if precision is None:
@@ -279,6 +295,15 @@ def simulate(
         timings=timings,
         precision_met=met,
         warnings=tuple(load_warnings(plan)),
+        parameters=parameter_table(parts),
+    )
+
+
+def parameter_table(parts: Sequence[Replication]) -> pd.DataFrame:
+    """One row per replication and uncertain input: replication, path, value."""
+    rows = [(i, path, value) for i, p in enumerate(parts) for path, value in p.parameters.items()]
+    return pd.DataFrame(rows, columns=["replication", "path", "value"]).astype(
+        {"replication": "int64", "path": "object", "value": "float64"}
     )
 
 
@@ -305,8 +330,8 @@ def imprecise_measures(measures: pd.DataFrame, precision: float) -> list[str]:
 
 
 def _run_all(
-    job: Callable[[Plan, int, int], Replication],
-    plan: Plan,
+    job: Callable[[Plan | Scenario, int, int], Replication],
+    plan: Plan | Scenario,
     reps: range,
     seed: int,
     workers: int,
@@ -327,8 +352,8 @@ def _run_all(
 
 
 def _run_in_processes(
-    job: Callable[[Plan, int, int], Replication],
-    plan: Plan,
+    job: Callable[[Plan | Scenario, int, int], Replication],
+    plan: Plan | Scenario,
     reps: Sequence[int],
     seed: int,
     workers: int,
@@ -360,8 +385,8 @@ def _ignore_interrupts() -> None:
 
 
 def _run_pool(
-    job: Callable[[Plan, int, int], Replication],
-    plan: Plan,
+    job: Callable[[Plan | Scenario, int, int], Replication],
+    plan: Plan | Scenario,
     reps: Sequence[int],
     seed: int,
     workers: int,
@@ -412,8 +437,8 @@ def _stop_pool(pool: ProcessPoolExecutor, grace_s: float = 2.0) -> None:
 
 
 def _run_on_dask(
-    job: Callable[[Plan, int, int], Replication],
-    plan: Plan,
+    job: Callable[[Plan | Scenario, int, int], Replication],
+    plan: Plan | Scenario,
     reps: range,
     seed: int,
     client: Any,

@@ -23,7 +23,14 @@ import pandas as pd
 from placesim.errors import PlacesimError, PlacesimWarning
 from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
 from placesim.reporting import read_checked_table, write_checked_table, write_table, write_text
-from placesim.scenario import Scenario, fit_census, override, parse_path, parse_value
+from placesim.scenario import (
+    Scenario,
+    fit_census,
+    override,
+    parse_path,
+    parse_value,
+    scenario_data,
+)
 
 __all__ = ["MAX_POINTS", "MAX_RANGE_VALUES", "grid_points", "parse_values", "sweep"]
 
@@ -60,7 +67,7 @@ def parse_values(text: str) -> list[Any]:
 
 def _fingerprint(scenario: Scenario, grid: Mapping[str, Sequence[Any]], n: int, seed: int) -> str:
     spec = {
-        "scenario": scenario.model_dump(mode="json"),
+        "scenario": scenario_data(scenario),
         "grid": {k: list(v) for k, v in grid.items()},
         "replications": n,
         "seed": seed,

@@ -31,6 +31,16 @@ if TYPE_CHECKING:
 __all__ = ["SimulationResult"]
 
 
+def _no_parameters() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "replication": pd.Series(dtype="int64"),
+            "path": pd.Series(dtype="object"),
+            "value": pd.Series(dtype="float64"),
+        }
+    )
+
+
 def _places(setting: str) -> str:
     return "places" if setting in ("rapid_response", "reablement") else "beds"
 
@@ -63,6 +73,9 @@ class SimulationResult:
     warnings
         The offered-load check's words for settings near or over capacity
         (:func:`placesim.measures.load_warnings`).
+    parameters
+        The value each uncertain input took in each replication: replication, path, value
+        (docs/uncertainty.md); empty when the scenario has none.
     """
 
     scenario: Scenario
@@ -74,6 +87,7 @@ class SimulationResult:
     timings: dict[str, float] = field(default_factory=dict)
     precision_met: bool | None = None
     warnings: tuple[str, ...] = ()
+    parameters: pd.DataFrame = field(default_factory=_no_parameters)
 
     def summary(
         self, confidence: float = 0.95, by: str | None = None, period: str | Period | None = None
@@ -228,6 +242,22 @@ class SimulationResult:
         window = period_window(period, self.plan)
         table = replication_outcomes(self.plan, stays, by, self._replication_numbers(), window)
         return summarise_outcomes(table, confidence, by=by)
+
+    def sensitivity(self, measure: str = "bed_days", setting: str | None = None) -> pd.DataFrame:
+        """Which uncertain inputs matter for `measure` in `setting` (default: acute, or the
+        first setting the scenario defines): each input's partial rank correlation with
+        it, its share of the measure's variance, and the measure at the input's 10th and
+        90th percentile with the others at their medians (a tornado chart's bars;
+        :func:`placesim.measures.sensitivity.sensitivity_table`, docs/uncertainty.md).
+        """
+        from placesim.measures.sensitivity import sensitivity_table
+
+        if setting is None:
+            defined = self.plan.defined_settings()
+            setting = "acute" if "acute" in defined else defined[0]
+        return sensitivity_table(
+            self.scenario.uncertain_inputs, self.parameters, self.measures, measure, setting
+        )
 
     @cached_property
     def plan(self) -> Plan:

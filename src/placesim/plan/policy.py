@@ -201,7 +201,9 @@ def compile_policy(scenario: Scenario) -> Policy:
             )
             demand *= 1.0 + (lever.factor - 1.0) * cell
         elif isinstance(lever, IntegratedLocality):
-            share = np.array([_band_share(lever.admission_diversion, b) for b in bands])
+            share = lever.effect_scale * np.array(
+                [_band_share(lever.admission_diversion, b) for b in bands]
+            )
             d = s[:, :, None, None] * share[None, None, :, None] * np.ones((1, 1, 1, 2))
             _compound(divert["locality"], to_rr["locality"], d, lever.to_rapid_response)
             acute_los *= 1.0 - lever.acute_los_reduction * s

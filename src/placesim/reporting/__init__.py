@@ -19,11 +19,17 @@ from placesim.reporting.outputs import (
     write_table,
     write_text,
 )
-from placesim.reporting.summary import format_decisions, format_number, format_summary
+from placesim.reporting.summary import (
+    format_decisions,
+    format_number,
+    format_sensitivity,
+    format_summary,
+)
 
 __all__ = [
     "format_decisions",
     "format_number",
+    "format_sensitivity",
     "format_summary",
     "read_checked_table",
     "read_results",

@@ -37,7 +37,7 @@ OWN_FILES = frozenset(
     {
         *(
             f"{table}.{fmt}"
-            for table in ("summary", "daily", "stays", "measures")
+            for table in ("summary", "daily", "stays", "measures", "parameters", "sensitivity")
             for fmt in ("csv", "parquet")
         ),
         "run.json",

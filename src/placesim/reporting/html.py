@@ -52,7 +52,7 @@ from placesim.reporting.plots import (
     plot_staff,
     plot_waiting,
 )
-from placesim.reporting.summary import format_number
+from placesim.reporting.summary import format_number, plain_number
 from placesim.scenario import (
     SETTINGS,
     DischargeWindow,
@@ -73,14 +73,17 @@ __all__ = [
     "RESULT_SECTIONS",
     "comparison_html",
     "result_html",
+    "sensitivity_html",
     "write_comparison_report",
     "write_report",
+    "write_sensitivity_report",
 ]
 
 RESULT_SECTIONS: tuple[str, ...] = (
     "scenario",
     "warnings",
     "headline",
+    "inputs",
     "census",
     "waiting",
     "los",
@@ -123,6 +126,7 @@ _TITLES = {
     "los": "Length of stay",
     "capacity-gap": "Capacity gap",
     "operations": "Escalation, electives and staff",
+    "inputs": "Uncertain inputs",
     "months": "By month",
     "financial-years": "By financial year",
     "outcomes": "Joint Outcomes Framework",
@@ -1253,6 +1257,7 @@ def result_html(result: SimulationResult, period: str | Period | None = None) ->
         _scenario_section(result, found),
         _warnings_section([result], found),
         _headline_section(result, summary, found),
+        _inputs_section(result),
         _census_section([result], found),
         _waiting_section([result], found),
         _los_section([result], [summary], found),
@@ -1266,6 +1271,118 @@ def result_html(result: SimulationResult, period: str | Period | None = None) ->
     ]
     title = f"placesim report: {sc.name}" + ("" if found is None else f", {found.label}")
     return _page(title, lead, sections, RESULT_SECTIONS, _window_notice(sc, found))
+
+
+def _inputs_section(result: SimulationResult) -> str:
+    """The uncertain inputs, what they mean for the intervals, and which of them matter."""
+    inputs = result.scenario.uncertain_inputs
+    if not inputs:
+        return _section(
+            "inputs",
+            "<p>Every input of this scenario is a single number, so the intervals in this "
+            "report describe only the randomness of arrivals and lengths of stay, not doubt "
+            "about the inputs themselves. To carry that doubt through, write a range in "
+            "place of a figure (docs/uncertainty.md).</p>",
+        )
+    drawn = result.parameters.groupby("path")["value"]
+    lowest, highest = drawn.min(), drawn.max()
+    rows = [
+        [
+            spec.path,
+            spec.family,
+            f"{spec.low:.4g}",
+            f"{spec.median:.4g}",
+            f"{spec.high:.4g}",
+            f"{lowest.get(spec.path, math.nan):.4g} to {highest.get(spec.path, math.nan):.4g}",
+        ]
+        for spec in inputs
+    ]
+    head = ["Input", "Distribution", "10th pct", "Median", "90th pct", "Drawn in this run"]
+    parts = [
+        f"<p>{len(inputs)} input{'s are' if len(inputs) != 1 else ' is'} uncertain: each "
+        "replication draws its own value of each from the range the scenario gives, so "
+        "every interval and percentile in this report holds both kinds of uncertainty: the "
+        "randomness of arrivals and stays, and doubt about these inputs. The values each "
+        "replication took are in parameters.csv (docs/uncertainty.md).</p>",
+        _table(head, rows, numeric_from=2),
+    ]
+    setting = "acute" if "acute" in result.scenario.settings.defined() else None
+    try:
+        table = result.sensitivity("bed_days", setting)
+    except PlacesimError as exc:
+        parts.append(f"<p>Which inputs matter is not shown: {_e(exc)}.</p>")
+        return _section("inputs", "".join(parts))
+    from placesim.reporting.plots import plot_tornado
+
+    r2 = float(table["r_squared"].iloc[0])
+    measure = f"bed days in {_label(str(table.attrs['setting']))}"
+    ranked = [
+        [
+            str(r["path"]),
+            f"{float(r['prcc']):+.2f}",
+            f"{float(r['prcc_low']):+.2f} to {float(r['prcc_high']):+.2f}",
+            f"{float(r['share_of_variance']):.0%}",
+        ]
+        for r in table.to_dict("records")
+    ]
+    parts += [
+        f"<p>Which inputs matter for {_e(measure)}: the partial rank correlation of each "
+        "input with it over the replications (PRCC, with its 95% CI), and the share of its "
+        f"variance each explains. Together the inputs explain {r2:.0%} of the variance; "
+        "the rest is the randomness of arrivals and stays.</p>",
+        _table(["Input", "PRCC", "95% CI", "Share of variance"], ranked),
+        _figure(
+            plot_tornado(table, result.scenario.name),
+            f"Tornado chart of {measure}",
+            "Each bar: the measure with the input at its 10th and 90th percentile and the "
+            "others at their medians, from a linear fit over the replications.",
+        ),
+    ]
+    return _section("inputs", "".join(parts))
+
+
+def sensitivity_html(result: SimulationResult, table: pd.DataFrame) -> str:
+    """A page of one sensitivity analysis: the table and its tornado chart."""
+    from placesim.reporting.plots import plot_tornado
+
+    measure, setting = str(table.attrs["measure"]), str(table.attrs["setting"])
+    rows = [
+        [
+            str(r["path"]),
+            f"{float(r['prcc']):+.2f}",
+            f"{float(r['prcc_low']):+.2f} to {float(r['prcc_high']):+.2f}",
+            f"{float(r['share_of_variance']):.0%}",
+            f"{float(r['low']):.4g}",
+            f"{float(r['high']):.4g}",
+            plain_number(float(r["measure_at_low"])),
+            plain_number(float(r["measure_at_high"])),
+        ]
+        for r in table.to_dict("records")
+    ]
+    head = ["Input", "PRCC", "95% CI", "Share of variance", "10th pct", "90th pct"]
+    head += ["Measure at 10th", "Measure at 90th"]
+    r2 = float(table["r_squared"].iloc[0])
+    body = (
+        f"<p>How much of the spread of {_e(measure)} in {_e(_label(setting))} across "
+        f"{result.replications} replications each uncertain input explains. The inputs "
+        f"together explain {r2:.0%} of its variance (R squared of a linear fit); the rest is "
+        "the randomness of arrivals and stays. Method and limits: docs/uncertainty.md.</p>"
+        + _table(head, rows)
+        + _figure(
+            plot_tornado(table, result.scenario.name),
+            f"Tornado chart of {measure}",
+            "Each bar: the measure with the input at its 10th and 90th percentile and the "
+            "others at their medians, from a linear fit over the replications.",
+        )
+    )
+    title = f"placesim sensitivity: {result.scenario.name}"
+    lead = f"{_period(result.scenario)}, {result.replications} replications on seed {result.seed}."
+    return _page(title, lead, [_section("inputs", body)], ["inputs"])
+
+
+def write_sensitivity_report(result: SimulationResult, table: pd.DataFrame, path: Path) -> Path:
+    """Write :func:`sensitivity_html` to `path` atomically; returns the file written."""
+    return write_text(path, sensitivity_html(result, table))
 
 
 # -------------------------------------------------------------------------- comparisons

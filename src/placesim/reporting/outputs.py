@@ -38,6 +38,7 @@ from placesim.scenario import (
     Scenario,
     load_scenario,
     parse_scenario,
+    scenario_data,
     scenario_warnings,
 )
 from placesim.version import __version__
@@ -167,8 +168,10 @@ def write_results(
         label, start, end), so ``placesim report`` rebuilds the same page. The daily,
         stays and measures tables are always of the whole run.
 
-    The folder also gets scenario.json, the scenario as it ran (after ``extends`` and
-    defaults), and run.json records the type of each column (and the categories of the
+    A run with uncertain inputs also gets parameters.csv (or .parquet): the value each
+    input took in each replication. The folder also gets scenario.json, the scenario as it
+    ran (after ``extends`` and defaults; with its ranges, where it has uncertain inputs),
+    and run.json records the type of each column (and the categories of the
     categorical ones), so that :func:`read_results` gives back the same result.
 
     Returns
@@ -203,6 +206,7 @@ def _write_run(
         "daily": result.daily,
         **({"stays": result.stays} if result.stays is not None else {}),
         "measures": result.measures,
+        **({"parameters": result.parameters} if not result.parameters.empty else {}),
     }
     written = []
     files: dict[str, dict[str, int]] = {}
@@ -217,7 +221,7 @@ def _write_run(
     # The scenario as it ran (after extends and defaults), so that read_results can
     # rebuild the result even when the scenario file has changed or gone.
     scenario_json = out / SCENARIO_JSON
-    _write_text(scenario_json, json.dumps(result.scenario.model_dump(mode="json"), indent=2) + "\n")
+    _write_text(scenario_json, json.dumps(scenario_data(result.scenario), indent=2) + "\n")
     written.append(scenario_json)
     workbook: dict[str, Any] | None = None
     if fmt == "xlsx":
@@ -862,9 +866,9 @@ def read_results(out_dir: str | Path) -> SimulationResult:
     files: dict[str, dict[str, int]] = meta.get("files", {})
     columns: dict[str, dict[str, dict[str, Any]]] = meta.get("columns", {})
     tables: dict[str, pd.DataFrame] = {}
-    for name in ("daily", "stays", "measures"):
+    for name in ("daily", "stays", "measures", "parameters"):
         path = next((out / f for f in files if Path(f).stem == name), None)
-        if name == "stays" and path is None:
+        if name in ("stays", "parameters") and path is None:
             continue
         if path is None or not path.is_file():
             raise PlacesimError(f"{out}: {name} table is missing (run.json lists {list(files)})")
@@ -892,6 +896,7 @@ def read_results(out_dir: str | Path) -> SimulationResult:
         timings={str(k): float(v) for k, v in (meta.get("timings_s") or {}).items()},
         precision_met=meta.get("precision_met"),
         warnings=tuple(str(w) for w in meta.get("warnings", [])),
+        **({"parameters": tables["parameters"]} if "parameters" in tables else {}),
     )
 
 

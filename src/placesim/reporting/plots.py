@@ -47,6 +47,7 @@ __all__ = [
     "plot_escalation",
     "plot_los",
     "plot_staff",
+    "plot_tornado",
     "plot_waiting",
     "require_matplotlib",
 ]
@@ -710,6 +711,61 @@ class ResultPlots:
     def staff(self, setting: str = "reablement", *, ax: Axes | None = None) -> Figure:
         """Staff time needed and available by day (:func:`plot_staff`)."""
         return plot_staff(self._result, setting, ax=ax)
+
+    def tornado(
+        self, measure: str = "bed_days", setting: str | None = None, *, ax: Axes | None = None
+    ) -> Figure:
+        """The measure at each uncertain input's 10th and 90th percentile (:func:`plot_tornado`)."""
+        table = self._result.sensitivity(measure, setting)
+        return plot_tornado(table, self._result.scenario.name, ax=ax)
+
+
+def plot_tornado(table: pd.DataFrame, name: str = "", *, ax: Axes | None = None) -> Figure:
+    """A tornado chart of a sensitivity table (:meth:`SimulationResult.sensitivity`): for each
+    uncertain input, a bar from the measure with the input at its 10th percentile to the
+    measure at its 90th, the others at their medians; the widest bar on top.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rows = table.assign(width=(table["measure_at_high"] - table["measure_at_low"]).abs())
+    rows = rows.sort_values("width", kind="stable")
+    fig, ax = _figure(ax, (9.0, 1.2 + 0.45 * len(rows)))
+    centre = float(table.attrs.get("centre", np.nan))
+    y = np.arange(len(rows), dtype=float)
+    lows, highs = rows["measure_at_low"].to_numpy(float), rows["measure_at_high"].to_numpy(float)
+    for i, (at_low, at_high, low, high) in enumerate(
+        zip(lows, highs, rows["low"].to_numpy(float), rows["high"].to_numpy(float), strict=True)
+    ):
+        for end, colour in ((at_low, PALETTE[0]), (at_high, PALETTE[1])):
+            ax.barh(y[i], end - centre, left=centre, height=0.6, color=colour)
+        for end, value in ((at_low, low), (at_high, high)):
+            right = end >= centre
+            ax.annotate(
+                f"{value:.3g}",
+                (end, y[i]),
+                xytext=(3 if right else -3, 0),
+                textcoords="offset points",
+                ha="left" if right else "right",
+                va="center",
+                fontsize=7,
+            )
+    ax.axvline(centre, color=_CAPACITY, lw=0.8)
+    ax.set_yticks(y, [str(p) for p in rows["path"]], fontsize=8)
+    measure = str(table.attrs.get("measure", "measure"))
+    setting = str(table.attrs.get("setting", ""))
+    ax.set_xlabel(f"{measure.replace('_', ' ')}, {_label(setting)}")
+    reps = int(table["replications"].to_numpy()[0]) if len(table) else 0
+    ax.set_title(
+        f"{name + ': ' if name else ''}each input at its 10th (blue) and 90th (orange) "
+        f"percentile, the others at their medians ({reps} replications)",
+        loc="left",
+        fontsize=10,
+    )
+    _style(ax)
+    ax.grid(False, axis="y")
+    return fig
 
 
 def plot_escalation(result: SimulationResult, *, ax: Axes | None = None) -> Figure:

@@ -9,6 +9,8 @@ The first stage of the flow; it imports nothing else of placesim but ``errors``.
 - ``extends``: variants that extend a parent file; ``checks``: checks across fields;
   ``messages``: pydantic's errors in plain words.
 - ``override`` and ``diff``: variants made by copying with changes, and what differs.
+- ``uncertainty``: ranges and distributions written in place of numbers, and the keyed
+  draws that give each replication its values (``draw_inputs``, ``fix_inputs``).
 """
 
 from __future__ import annotations
@@ -47,7 +49,14 @@ from placesim.scenario.operations import (
     EscalationLevel,
     Workforce,
 )
-from placesim.scenario.override import fit_census, override, parse_path
+from placesim.scenario.override import (
+    draw_inputs,
+    fit_census,
+    fix_inputs,
+    override,
+    parse_path,
+    scenario_data,
+)
 from placesim.scenario.schema import (
     MAX_REPLICATIONS,
     RESIDENCES,
@@ -59,6 +68,7 @@ from placesim.scenario.schema import (
     Window,
     band_value,
 )
+from placesim.scenario.uncertainty import UncertainInput
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -89,16 +99,20 @@ __all__ = [
     "Scenario",
     "SettingName",
     "StaffLever",
+    "UncertainInput",
     "Window",
     "Workforce",
     "band_value",
     "diff_scenarios",
+    "draw_inputs",
     "fit_census",
+    "fix_inputs",
     "load_scenario",
     "override",
     "parse_path",
     "parse_scenario",
     "parse_value",
+    "scenario_data",
     "scenario_json_schema",
     "scenario_warnings",
 ]

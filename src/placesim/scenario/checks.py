@@ -376,6 +376,13 @@ def _check_interventions(
                     f"{base}.admission_diversion: age band(s) {listing(unknown)} are not the "
                     f"scenario's bands ({listing(bands)}); give a share per band or 'all'"
                 )
+            largest = max(lever.admission_diversion.values(), default=0.0)
+            if largest * lever.effect_scale > 1.0:
+                problems.append(
+                    f"{base}.effect_scale: {lever.effect_scale:g} is not allowed: times the "
+                    f"largest admission_diversion ({largest:g}) it diverts more than all (1) "
+                    "of the crises"
+                )
             if any(v > 0 for v in lever.admission_diversion.values()):
                 _check_diversion(problems, base, lever.to_rapid_response, defined, vw=True)
         elif isinstance(lever, CareHomeSupport):

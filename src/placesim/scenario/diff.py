@@ -10,6 +10,8 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from placesim.scenario.uncertainty import with_specs
+
 if TYPE_CHECKING:
     from placesim.scenario.schema import Scenario
 
@@ -19,7 +21,8 @@ __all__ = ["diff_scenarios"]
 def diff_scenarios(a: Scenario, b: Scenario) -> list[str]:
     """List the differences between scenario `a` and scenario `b`, from `a` to `b`.
 
-    Both are compared as ``model_dump(mode="json")``, so defaults count. Each line names a
+    Both are compared as ``model_dump(mode="json")``, so defaults count; an uncertain
+    input is compared as the range or distribution written for it. Each line names a
     field path as the error messages do (``settings.acute.capacity``,
     ``referrals[0].rate_per_day``) and shows values as JSON (which is also YAML):
 
@@ -43,8 +46,13 @@ def diff_scenarios(a: Scenario, b: Scenario) -> list[str]:
         One line per differing value; empty when the scenarios are equal.
     """
     lines: list[str] = []
-    _diff(a.model_dump(mode="json"), b.model_dump(mode="json"), "", lines)
+    _diff(_dumped(a), _dumped(b), "", lines)
     return lines
+
+
+def _dumped(scenario: Scenario) -> Any:
+    """The model's values, with uncertain inputs shown as the ranges the file gave."""
+    return with_specs(scenario.model_dump(mode="json"), scenario.uncertain_inputs)
 
 
 def _diff(old: Any, new: Any, path: str, lines: list[str]) -> None:

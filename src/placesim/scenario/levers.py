@@ -95,6 +95,14 @@ class _LocalityEffects(BaseModel):
         description="Share of acute-bound crises diverted, by age band (or `all`); default "
         "from the Health Village pilot (ref P24).",
     )
+    effect_scale: float = Field(
+        default=1.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Multiplier on every band's admission_diversion: 1 is the table as "
+        "written. The pilot measured one effect, so doubt about its size is one range "
+        "here (docs/uncertainty.md), not one per band.",
+    )
     to_rapid_response: Share = Field(
         default=0.5,
         description="Of the diverted, the share sent to rapid response (the rest: virtual ward).",

@@ -8,6 +8,8 @@ naming the field, the value and what is allowed.
 
 from __future__ import annotations
 
+import copy
+import functools
 import stat
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from placesim.scenario.checks import check_scenario
 from placesim.scenario.extends import resolve_extends
 from placesim.scenario.messages import describe_validation_error
 from placesim.scenario.schema import Scenario
+from placesim.scenario.uncertainty import Uncertainty, find_uncertain, place_values
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -269,13 +272,24 @@ def load_scenario(path: str | Path) -> Scenario:
 
 
 def parse_scenario(data: Any) -> Scenario:
-    """Build a :class:`Scenario` from plain data (a dict as read from YAML) and check it."""
+    """Build a :class:`Scenario` from plain data (a dict as read from YAML) and check it.
+
+    Values written as ranges or distributions (docs/uncertainty.md) are checked against
+    what their fields allow, and the scenario is checked with each at its median.
+    """
     if data is None:
         raise ScenarioError(["the file is empty: a scenario is a mapping of keys to values"])
     if not isinstance(data, dict):
         raise ScenarioError(
             [f"the scenario must be a mapping of keys to values, not {type(data).__name__}"]
         )
+    inputs, problems = find_uncertain(data, _schema)
+    if problems:
+        raise ScenarioError(problems)
+    source = data
+    if inputs:  # checked at the medians; each replication draws its own values
+        data = copy.deepcopy(data)
+        place_values(data, inputs, [spec.median for spec in inputs])
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
@@ -283,7 +297,14 @@ def parse_scenario(data: Any) -> Scenario:
     problems = check_scenario(scenario)
     if problems:
         raise ScenarioError(problems)
+    if inputs:
+        scenario._uncertain = Uncertainty(inputs, copy.deepcopy(source))
     return scenario
+
+
+@functools.cache
+def _schema() -> dict[str, Any]:
+    return Scenario.model_json_schema()
 
 
 def parse_value(text: str) -> Any:

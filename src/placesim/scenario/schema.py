@@ -15,6 +15,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     field_validator,
     model_validator,
 )
@@ -23,6 +24,7 @@ from placesim.scenario.distributions import Distribution
 from placesim.scenario.fields import Date
 from placesim.scenario.levers import Intervention
 from placesim.scenario.operations import DischargeWindow, ElectiveStream, Escalation, Workforce
+from placesim.scenario.uncertainty import UncertainInput, Uncertainty
 
 __all__ = [
     "MAX_REPLICATIONS",
@@ -545,6 +547,19 @@ class Scenario(_Model):
         description="Days and hours in which acute discharges home (home), and moves into "
         "intermediate care, reablement and care homes, may happen (default: any time).",
     )
+
+    _uncertain: Uncertainty | None = PrivateAttr(default=None)
+
+    @property
+    def uncertain_inputs(self) -> tuple[UncertainInput, ...]:
+        """The inputs written as ranges or distributions (docs/uncertainty.md); the
+        scenario's own values of them are their medians. Empty for a scenario of numbers."""
+        return self._uncertain.inputs if self._uncertain is not None else ()
+
+    @property
+    def uncertainty(self) -> Uncertainty | None:
+        """The uncertain inputs with the data they were read from (None: there are none)."""
+        return self._uncertain
 
     @field_validator("schema_version")
     @classmethod
