@@ -397,6 +397,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sens.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
     sens.add_argument(
+        "--period",
+        default=None,
+        metavar="START:END|NAME",
+        help="the measure over this window of dates only (e.g. the winter)",
+    )
+    sens.add_argument(
         "--out",
         type=_folder,
         default=None,
@@ -853,6 +859,9 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _sensitivity(args: argparse.Namespace) -> int:
     from placesim.experiments import simulate
+    from placesim.measures import MEASURES, parse_period
+    from placesim.measures.tables import LEVEL_DAYS
+    from placesim.plan import compile_plan
     from placesim.reporting import format_sensitivity
     from placesim.reporting.outputs import write_experiment, write_table
     from placesim.scenario import load_scenario
@@ -868,6 +877,18 @@ def _sensitivity(args: argparse.Namespace) -> int:
         from placesim.reporting.plots import require_matplotlib
 
         require_matplotlib()
+    if args.measure not in MEASURES and not args.measure.startswith(LEVEL_DAYS):
+        raise PlacesimError(
+            f"--measure: {args.measure!r} is not allowed: must be one of {', '.join(MEASURES)}"
+        )
+    plan = compile_plan(scenario)
+    if args.setting is not None and args.setting not in plan.defined_settings():
+        raise PlacesimError(
+            f"--setting: {args.setting!r} is not allowed: the scenario's settings are "
+            f"{', '.join(plan.defined_settings())}"
+        )
+    if args.period is not None:
+        parse_period(args.period, plan)  # a bad period fails before the run
     n = args.replications
     if n is None:
         n = max(scenario.calendar.replications, SENSITIVITY_REPLICATIONS)
@@ -875,7 +896,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
     if out is None:
         out = Path("placesim-out") / f"{args.file.stem}-sensitivity"
     result = simulate(scenario, replications=n, seed=args.seed, keep_stays=False, **_backend(args))
-    table = result.sensitivity(args.measure, args.setting)
+    table = result.sensitivity(args.measure, args.setting, args.period)
     print(format_sensitivity(table), flush=True)
     about = {
         "experiment": "sensitivity",
@@ -884,6 +905,7 @@ def _sensitivity(args: argparse.Namespace) -> int:
         "replications": result.replications,
         "measure": table.attrs["measure"],
         "setting": table.attrs["setting"],
+        "period": args.period,
         "method": "partial rank correlation coefficients; a linear regression for the "
         "shares of variance and the tornado's ends (docs/uncertainty.md)",
     }

@@ -243,11 +243,17 @@ class SimulationResult:
         table = replication_outcomes(self.plan, stays, by, self._replication_numbers(), window)
         return summarise_outcomes(table, confidence, by=by)
 
-    def sensitivity(self, measure: str = "bed_days", setting: str | None = None) -> pd.DataFrame:
+    def sensitivity(
+        self,
+        measure: str = "bed_days",
+        setting: str | None = None,
+        period: str | Period | None = None,
+    ) -> pd.DataFrame:
         """Which uncertain inputs matter for `measure` in `setting` (default: acute, or the
-        first setting the scenario defines): each input's partial rank correlation with
-        it, its share of the measure's variance, and the measure at the input's 10th and
-        90th percentile with the others at their medians (a tornado chart's bars;
+        first setting the scenario defines), over the run or `period` (as :meth:`summary`):
+        each input's partial rank correlation with it, its share of the measure's
+        variance, and the measure at the input's 10th and 90th percentile with the others
+        at their medians (a tornado chart's bars;
         :func:`placesim.measures.sensitivity.sensitivity_table`, docs/uncertainty.md).
         """
         from placesim.measures.sensitivity import sensitivity_table
@@ -256,7 +262,11 @@ class SimulationResult:
             defined = self.plan.defined_settings()
             setting = "acute" if "acute" in defined else defined[0]
         return sensitivity_table(
-            self.scenario.uncertain_inputs, self.parameters, self.measures, measure, setting
+            self.scenario.uncertain_inputs,
+            self.parameters,
+            self.replication_measures(period),
+            measure,
+            setting,
         )
 
     @cached_property

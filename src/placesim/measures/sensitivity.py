@@ -27,6 +27,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from placesim.errors import PlacesimError
+from placesim.measures.tables import measure_unit
 from placesim.scenario import UncertainInput
 
 __all__ = ["SENSITIVITY_COLUMNS", "sensitivity_table"]
@@ -81,7 +82,8 @@ def sensitivity_table(
     parameters
         The run's drawn values (replication, path, value).
     measures
-        The run's measures (replication, measure, setting, value).
+        The run's measures (replication, measure, setting, value), of the whole run or of a
+        period.
     measure, setting
         The measure to explain.
 
@@ -89,7 +91,8 @@ def sensitivity_table(
     -------
     pandas.DataFrame
         One row per input, the most influential (largest |PRCC|) first:
-        ``SENSITIVITY_COLUMNS``.
+        ``SENSITIVITY_COLUMNS``; ``attrs`` holds the measure, setting, unit and the
+        fit's prediction with every input at its median (``centre``).
 
     Raises
     ------
@@ -159,5 +162,6 @@ def sensitivity_table(
     table = pd.DataFrame(out, columns=list(SENSITIVITY_COLUMNS))
     order = table["prcc"].abs().fillna(-1.0).sort_values(ascending=False, kind="stable").index
     table = table.loc[order].reset_index(drop=True)
-    table.attrs.update({"measure": measure, "setting": setting, "centre": centre})
+    unit = measure_unit(measure, setting)
+    table.attrs.update({"measure": measure, "setting": setting, "unit": unit, "centre": centre})
     return table

@@ -52,7 +52,7 @@ from placesim.reporting.plots import (
     plot_staff,
     plot_waiting,
 )
-from placesim.reporting.summary import format_number, plain_number
+from placesim.reporting.summary import format_number
 from placesim.scenario import (
     SETTINGS,
     DischargeWindow,
@@ -1346,6 +1346,7 @@ def sensitivity_html(result: SimulationResult, table: pd.DataFrame) -> str:
     from placesim.reporting.plots import plot_tornado
 
     measure, setting = str(table.attrs["measure"]), str(table.attrs["setting"])
+    unit = str(table.attrs["unit"])
     rows = [
         [
             str(r["path"]),
@@ -1354,8 +1355,8 @@ def sensitivity_html(result: SimulationResult, table: pd.DataFrame) -> str:
             f"{float(r['share_of_variance']):.0%}",
             f"{float(r['low']):.4g}",
             f"{float(r['high']):.4g}",
-            plain_number(float(r["measure_at_low"])),
-            plain_number(float(r["measure_at_high"])),
+            format_number(float(r["measure_at_low"]), unit),
+            format_number(float(r["measure_at_high"]), unit),
         ]
         for r in table.to_dict("records")
     ]

@@ -112,19 +112,13 @@ def format_summary(
     return "\n".join(lines).rstrip() + "\n"
 
 
-def plain_number(x: float) -> str:
-    """A number of any size as a planner reads it: 26,530, 12.4, 0.912."""
-    if not math.isfinite(x):
-        return "-"
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
-
-
 def format_sensitivity(table: pd.DataFrame) -> str:
     """A sensitivity table (:meth:`SimulationResult.sensitivity`) as text: each uncertain
     input with its partial rank correlation and 95% CI, its share of the measure's
     variance, and the measure at its 10th and 90th percentile."""
     measure = str(table.attrs.get("measure", ""))
     setting = str(table.attrs.get("setting", ""))
+    unit = str(table.attrs.get("unit", ""))
     n = int(table["replications"].iloc[0])
     r2 = float(table["r_squared"].iloc[0])
     heads = ("input", "PRCC", "95% CI", "share of variance", "at 10th pct", "at 90th pct")
@@ -134,8 +128,8 @@ def format_sensitivity(table: pd.DataFrame) -> str:
             f"{float(r['prcc']):+.2f}",
             f"{float(r['prcc_low']):+.2f} to {float(r['prcc_high']):+.2f}",
             f"{float(r['share_of_variance']):.0%}",
-            plain_number(float(r["measure_at_low"])),
-            plain_number(float(r["measure_at_high"])),
+            format_number(float(r["measure_at_low"]), unit),
+            format_number(float(r["measure_at_high"]), unit),
         )
         for r in table.to_dict("records")
     ]

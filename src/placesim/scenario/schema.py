@@ -9,6 +9,7 @@ descriptions document the file format (``placesim schema``). Reading files is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -560,6 +561,18 @@ class Scenario(_Model):
     def uncertainty(self) -> Uncertainty | None:
         """The uncertain inputs with the data they were read from (None: there are none)."""
         return self._uncertain
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
+        """A copy with top-level fields replaced (pydantic's), whose uncertain inputs follow:
+        those under a replaced field go (it now holds plain values), the rest stay."""
+        out = super().model_copy(update=update, deep=deep)
+        found = self._uncertain
+        if found is not None and update:
+            source = dict(found.source)
+            source.update(out.model_dump(mode="json", include=set(update)))
+            kept = tuple(spec for spec in found.inputs if spec.location[0] not in update)
+            out._uncertain = Uncertainty(kept, source) if kept else None
+        return out
 
     @field_validator("schema_version")
     @classmethod
