@@ -1364,7 +1364,8 @@ def sensitivity_html(result: SimulationResult, table: pd.DataFrame) -> str:
     head += ["Measure at 10th", "Measure at 90th"]
     r2 = float(table["r_squared"].iloc[0])
     body = (
-        f"<p>How much of the spread of {_e(measure)} in {_e(_label(setting))} across "
+        f"<p>How much of the spread of {_e(measure.replace('_', ' '))} in "
+        f"{_e(_label(setting).lower())} across "
         f"{result.replications} replications each uncertain input explains. The inputs "
         f"together explain {r2:.0%} of its variance (R squared of a linear fit); the rest is "
         "the randomness of arrivals and stays. Method and limits: docs/uncertainty.md.</p>"

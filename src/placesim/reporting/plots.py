@@ -41,6 +41,7 @@ __all__ = [
     "ResultPlots",
     "census_bands",
     "daily_delayed",
+    "input_label",
     "los_days",
     "plot_capacity_gap",
     "plot_census",
@@ -720,6 +721,18 @@ class ResultPlots:
         return plot_tornado(table, self._result.scenario.name, ax=ax)
 
 
+def input_label(path: str) -> str:
+    """An uncertain input's path as a short label: ``respiratory surge: factor`` for
+    ``interventions[respiratory surge].factor``, the last two parts otherwise."""
+    if "[" in path and "]" in path:
+        name = path[path.rindex("[") + 1 : path.rindex("]")]
+        rest = path[path.rindex("]") + 1 :].lstrip(".")
+        if not name.isdigit():
+            return f"{name}: {rest}" if rest else name
+    parts = [p for p in path.replace("]", "").replace("[", ".").split(".") if p]
+    return " ".join(parts[-2:]).replace("_", " ")
+
+
 def plot_tornado(table: pd.DataFrame, name: str = "", *, ax: Axes | None = None) -> Figure:
     """A tornado chart of a sensitivity table (:meth:`SimulationResult.sensitivity`): for each
     uncertain input, a bar from the measure with the input at its 10th percentile to the
@@ -731,7 +744,12 @@ def plot_tornado(table: pd.DataFrame, name: str = "", *, ax: Axes | None = None)
     """
     rows = table.assign(width=(table["measure_at_high"] - table["measure_at_low"]).abs())
     rows = rows.sort_values("width", kind="stable")
-    fig, ax = _figure(ax, (9.0, 1.2 + 0.45 * len(rows)))
+    labels = [input_label(str(p)) for p in rows["path"]]
+    size = (9.0, 1.3 + 0.45 * len(rows))
+    fig, ax = _figure(ax, size)
+    if ax.figure is fig and len(fig.axes) == 1:  # our own figure: room for the labels
+        left = min(0.5, (0.3 + 0.065 * max(len(t) for t in labels)) / size[0])
+        fig.subplots_adjust(left=left, top=1 - 0.45 / size[1], bottom=0.55 / size[1])
     centre = float(table.attrs.get("centre", np.nan))
     y = np.arange(len(rows), dtype=float)
     lows, highs = rows["measure_at_low"].to_numpy(float), rows["measure_at_high"].to_numpy(float)
@@ -752,16 +770,17 @@ def plot_tornado(table: pd.DataFrame, name: str = "", *, ax: Axes | None = None)
                 fontsize=7,
             )
     ax.axvline(centre, color=_CAPACITY, lw=0.8)
-    ax.set_yticks(y, [str(p) for p in rows["path"]], fontsize=8)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.margins(x=0.12)
     measure = str(table.attrs.get("measure", "measure"))
     setting = str(table.attrs.get("setting", ""))
     ax.set_xlabel(f"{measure.replace('_', ' ')}, {_label(setting)}")
     reps = int(table["replications"].to_numpy()[0]) if len(table) else 0
     ax.set_title(
-        f"{name + ': ' if name else ''}each input at its 10th (blue) and 90th (orange) "
-        f"percentile, the others at their medians ({reps} replications)",
-        loc="left",
-        fontsize=10,
+        f"{name + ', ' if name else ''}{reps} replications: each input at its 10th (blue) "
+        "and 90th (orange) percentile",
+        loc="right",
+        fontsize=9,
     )
     _style(ax)
     ax.grid(False, axis="y")
