@@ -273,8 +273,9 @@ def compile_plan(scenario: Scenario) -> Plan:
     )
 
     initial: list[InitialCensus] = []
+    visits = _group_visits(groups, outcomes) if scenario.initial_state else []
     for name, state in scenario.initial_state.items():
-        census = _initial_census(name, state, groups, los, outcomes)
+        census = _initial_census(name, state, groups, visits, los)
         if census.occupied + census.waiting == 0:
             continue
         if census.mix is None and "unspecified" not in localities:
@@ -354,18 +355,34 @@ def _older_people(scenario: Scenario) -> tuple[float, ...]:
     return tuple(float(sum(loc.people.get(b, 0) for b in older)) for loc in pop.localities)
 
 
+def _group_visits(groups: list[ArrivalGroup], outcomes: OutcomeTables) -> list[dict[str, float]]:
+    """Each group's expected visits to each setting, worked out once per age band and mix
+    of first settings (many groups share them: every locality and residence)."""
+    found: dict[tuple[int, tuple[tuple[str, float], ...]], dict[str, float]] = {}
+    out = []
+    for g in groups:
+        entry = g.entry_shares()
+        key = (g.age_band, tuple(entry.items()))
+        if key not in found:
+            found[key] = visit_probabilities(outcomes, g.age_band, entry)
+        out.append(found[key])
+    return out
+
+
 def _initial_census(
     name: str,
     state: InitialState,
     groups: list[ArrivalGroup],
+    visits: list[dict[str, float]],
     los: tuple[tuple[Distribution, ...] | None, ...],
-    outcomes: OutcomeTables,
 ) -> InitialCensus:
     s = SETTINGS.index(name)
     occupied = len(state.elapsed_days) if state.elapsed_days is not None else state.occupied
     table = los[s]
     assert table is not None
-    weights = np.array([_reach_weight(g, name, table, outcomes) for g in groups])
+    weights = np.array(
+        [_reach_weight(g, v[name], table) for g, v in zip(groups, visits, strict=True)]
+    )
     mix = weights / weights.sum() if groups and weights.sum() > 0 else None
     return InitialCensus(
         setting=s,
@@ -379,17 +396,14 @@ def _initial_census(
     )
 
 
-def _reach_weight(
-    g: ArrivalGroup, setting: str, los: tuple[Distribution, ...], outcomes: OutcomeTables
-) -> float:
-    """Expected number of group `g`'s people in `setting` at the start (Little's law).
+def _reach_weight(g: ArrivalGroup, visits: float, los: tuple[Distribution, ...]) -> float:
+    """Expected number of group `g`'s people in a setting at the start (Little's law).
 
-    Daily visits (first visits through the routing tables) times the mean stay of the
-    group's age band: older people stay longer, so they make up more of a census than of
-    its admissions.
+    Daily visits (first visits through the routing tables, `visits` per episode) times
+    the mean stay of the group's age band: older people stay longer, so they make up more
+    of a census than of its admissions.
     """
     rate = float(g.daily_rate[0]) if g.daily_rate.size else 0.0
     if rate == 0.0:
         return 0.0
-    visits = visit_probabilities(outcomes, g.age_band, g.entry_shares())
-    return rate * visits[setting] * los[g.age_band].mean_days
+    return rate * visits * los[g.age_band].mean_days
