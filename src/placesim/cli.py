@@ -151,8 +151,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"placesim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run a scenario and write its tables")
-    run.add_argument("file", type=Path, help="scenario YAML file")
+    run = sub.add_parser(
+        "run",
+        help="run a scenario (or a region: its places side by side) and write its tables",
+    )
+    run.add_argument(
+        "file", type=Path, help="scenario YAML file, or a region file (one with `places:`)"
+    )
     _add_window(run)
     run.add_argument(
         "--by",
@@ -450,7 +455,10 @@ def _run(args: argparse.Namespace) -> int:
     from placesim.measures import load_warnings, parse_period, parse_target
     from placesim.plan import compile_plan
     from placesim.reporting.folders import claim_folder
-    from placesim.scenario import load_scenario
+    from placesim.scenario import is_region_file, load_scenario
+
+    if is_region_file(args.file):
+        return _run_region(args)
 
     scenario = _fixed(load_scenario(args.file), args)  # simulate warns of levers outside it
     plan = compile_plan(scenario)
@@ -467,6 +475,64 @@ def _run(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
     with claim_folder(out):  # a second run into the folder is refused now, not after running
         return _run_into(args, scenario, targets, out)
+
+
+def _run_region(args: argparse.Namespace) -> int:
+    """`placesim run REGION.yaml`: every place, side by side, written place by place."""
+    from placesim.experiments import simulate_region
+    from placesim.reporting import format_region
+    from placesim.scenario import load_region
+
+    unsupported = [
+        flag
+        for flag, given in (
+            ("--period", args.period is not None),
+            ("--target", bool(args.target)),
+            ("--by", bool(args.by)),
+            ("--precision", args.precision is not None),
+            ("--fix-inputs", args.fix_inputs),
+            ("--format", args.format != "csv"),
+        )
+        if given
+    ]
+    if unsupported:
+        raise PlacesimError(
+            f"{', '.join(unsupported)}: not for a region run: run a place alone for them "
+            "(its scenario is in the output's scenarios/ folder, its seed in region.json)"
+        )
+    region = load_region(args.file)
+    if args.report:
+        from placesim.reporting.plots import require_matplotlib
+
+        require_matplotlib()
+    out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
+    if args.seed is not None:
+        from dataclasses import replace
+
+        from placesim.scenario import Place, place_seed
+
+        region = replace(
+            region,
+            seed=args.seed,
+            places=tuple(
+                Place(p.name, place_seed(args.seed, p.name), p.scenario) for p in region.places
+            ),
+        )
+    result = simulate_region(
+        region,
+        replications=args.replications,
+        out=out,
+        keep_stays=not args.no_stays,
+        engine=args.engine,
+        **_backend(args),
+    )
+    if not args.quiet:
+        print(format_region(result), flush=True)
+    if args.report:
+        written = result.report(out / "report.html")
+        print(f"wrote {written}")
+    print(f"wrote the places' tables (Parquet by place) and the region's summaries to {out}")
+    return 0
 
 
 def _run_into(args: argparse.Namespace, scenario: Any, targets: list[Any], out: Path) -> int:

@@ -7,11 +7,13 @@ to write what it must keep on disk as it goes (a sweep's points).
 - ``simulate``: :func:`simulate` and :func:`run_replication`; ``progress``: the progress line.
 - ``compare``: scenarios on common random numbers; ``sweep``: a grid of variants.
 - ``size``: the smallest capacity that meets a target; ``warmup``: Welch's method.
+- ``region``: every place of a region, side by side, written place by place.
 """
 
 from __future__ import annotations
 
 from placesim.experiments.compare import compare
+from placesim.experiments.region import simulate_region
 from placesim.experiments.simulate import (
     HEADLINE_MEASURES,
     Replication,
@@ -33,6 +35,7 @@ __all__ = [
     "parse_values",
     "run_replication",
     "simulate",
+    "simulate_region",
     "size",
     "sizing_target",
     "suggest_warmup",

@@ -10,6 +10,8 @@ lazy accessors that do).
 - ``offered_load``: the offered-load check (arrivals x mean stay against capacity).
 - ``result``: :class:`SimulationResult`, what ``simulate`` returns.
 - ``comparison``: :class:`Comparison`, paired differences on common random numbers.
+- ``region``: :class:`RegionResult`, the places of a region side by side and added up.
+- ``sensitivity``: which uncertain inputs matter (partial rank correlations).
 """
 
 from __future__ import annotations
@@ -37,6 +39,13 @@ from placesim.measures.periods import (
     period_measures,
     period_window,
 )
+from placesim.measures.region import (
+    ADDITIVE_MEASURES,
+    RegionResult,
+    days_over_target,
+    place_spread,
+    region_totals,
+)
 from placesim.measures.result import SimulationResult
 from placesim.measures.statistics import spread, t_interval, wilson_interval
 from placesim.measures.tables import (
@@ -56,6 +65,7 @@ from placesim.measures.tables import (
 from placesim.measures.targets import OPERATORS, Chance, Target, chance_of, parse_target
 
 __all__ = [
+    "ADDITIVE_MEASURES",
     "BREAKDOWNS",
     "CAN_BE_NEGATIVE",
     "CONTEXT",
@@ -70,12 +80,14 @@ __all__ = [
     "Comparison",
     "OutcomeDefinition",
     "Period",
+    "RegionResult",
     "SettingLoad",
     "SimulationResult",
     "Target",
     "calendar_periods",
     "chance_of",
     "daily_table",
+    "days_over_target",
     "find_period",
     "group_labels",
     "group_measures",
@@ -88,7 +100,9 @@ __all__ = [
     "parse_target",
     "period_measures",
     "period_window",
+    "place_spread",
     "population_65_plus",
+    "region_totals",
     "replication_measures",
     "replication_outcomes",
     "spread",

@@ -77,11 +77,21 @@ MEASURES: dict[str, str] = {
     "hours_short": "hours a day",
     "shortfall_days": "days",
     "wte_needed": "WTE",
+    "days_over_target": "days",
+    "places_over_target": "places",
+    "places_with_days_over_target": "places",
+    "place_days_over_target": "days",
+    "occupancy_rate_place_median": "ratio",
+    "occupancy_rate_place_p90": "ratio",
+    "capacity_gap_place_median": "beds",
+    "capacity_gap_place_p90": "beds",
 }
 """Measure names (stable: scripts rely on them) and their units in a setting of beds; the
 caseload settings count places instead (:func:`measure_unit`)."""
 
-CAN_BE_NEGATIVE: frozenset[str] = frozenset({"capacity_gap"})
+CAN_BE_NEGATIVE: frozenset[str] = frozenset(
+    {"capacity_gap", "capacity_gap_place_median", "capacity_gap_place_p90"}
+)
 """Measures that can be below zero (spare capacity); every other measure is a count, a
 time or a share, so its interval is cut at zero (:func:`summarise`)."""
 

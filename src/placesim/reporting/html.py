@@ -28,6 +28,7 @@ from placesim.measures import (
     OUTCOMES,
     Comparison,
     Period,
+    RegionResult,
     SimulationResult,
     chance_of,
     find_period,
@@ -70,11 +71,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPARISON_SECTIONS",
+    "REGION_SECTIONS",
     "RESULT_SECTIONS",
     "comparison_html",
+    "region_html",
     "result_html",
     "sensitivity_html",
     "write_comparison_report",
+    "write_region_report",
     "write_report",
     "write_sensitivity_report",
 ]
@@ -127,6 +131,11 @@ _TITLES = {
     "capacity-gap": "Capacity gap",
     "operations": "Escalation, electives and staff",
     "inputs": "Uncertain inputs",
+    "region": "The region",
+    "totals": "The region's totals",
+    "spread": "How the places spread",
+    "places": "The places side by side",
+    "multiples": "Each place's census",
     "months": "By month",
     "financial-years": "By financial year",
     "outcomes": "Joint Outcomes Framework",
@@ -1385,6 +1394,102 @@ def sensitivity_html(result: SimulationResult, table: pd.DataFrame) -> str:
 def write_sensitivity_report(result: SimulationResult, table: pd.DataFrame, path: Path) -> Path:
     """Write :func:`sensitivity_html` to `path` atomically; returns the file written."""
     return write_text(path, sensitivity_html(result, table))
+
+
+# ------------------------------------------------------------------------------ regions
+
+REGION_SECTIONS: tuple[str, ...] = ("region", "totals", "spread", "places", "multiples")
+"""Section ids of a region's report, in page order."""
+
+_SPREAD_WORDS = {
+    "places_over_target": "places over their target occupancy, on average over the run",
+    "places_with_days_over_target": "places over their target occupancy on at least one day",
+    "place_days_over_target": "place-days over target occupancy",
+    "occupancy_rate_place_median": "occupancy rate of the median place",
+    "occupancy_rate_place_p90": "occupancy rate of the place at the 90th percentile",
+    "capacity_gap_place_median": "capacity gap of the median place",
+    "capacity_gap_place_p90": "capacity gap of the place at the 90th percentile",
+}
+
+
+def _summary_rows(table: pd.DataFrame, measures: Sequence[str]) -> list[list[object]]:
+    rows: list[list[object]] = []
+    for r in table.to_dict("records"):
+        if str(r["measure"]) not in measures:
+            continue
+        unit = str(r["unit"])
+        rows.append(
+            [
+                _label(str(r["setting"])),
+                _SPREAD_WORDS.get(str(r["measure"]), str(r["measure"]).replace("_", " ")),
+                _ci(float(r["mean"]), float(r["ci_low"]), float(r["ci_high"]), unit),
+                f"{format_number(float(r['p05']), unit)} to {format_number(float(r['p95']), unit)}",
+            ]
+        )
+    return rows
+
+
+def region_html(result: RegionResult) -> str:
+    """The report of a region run as a self-contained HTML page (:data:`REGION_SECTIONS`)."""
+    from placesim.reporting.plots import plot_places
+
+    summary = result.region_summary()
+    head = ["Service", "Measure", "Mean (95% CI)", "5th-95th pct across replications"]
+    totals = _summary_rows(summary, ("admissions", "bed_days", "delayed_bed_days", "capacity"))
+    spread = _summary_rows(summary, tuple(_SPREAD_WORDS))
+    settings = set(result.measures["setting"].astype(str))
+    table = result.place_table("acute") if "acute" in settings else None
+    seeds = [[name, str(seed)] for name, seed in result.seeds.items()]
+    sections = [
+        _section(
+            "region",
+            f"<p>{len(result.places)} places, each run as its own scenario on its own seed "
+            f"(derived from the region's seed {result.seed} and the place's name, so a place "
+            "gives the same numbers when run alone with its seed), "
+            f"{result.replications} replications each. Each place's people use its own "
+            "services: there are no flows between places.</p>" + _table(["Place", "Seed"], seeds),
+        ),
+        _section(
+            "totals",
+            "<p>Sums over the places within each replication, then the mean over "
+            "replications with its 95% CI.</p>" + _table(head, totals, numeric_from=2),
+        ),
+        _section(
+            "spread",
+            "<p>How many places are over their target occupancy, and on how many days, and "
+            "the occupancy and capacity gap of the typical and the worse places: a pooled "
+            "region hides these.</p>" + _table(head, spread, numeric_from=2),
+        ),
+        _section(
+            "places",
+            "<p>Acute, the mean over replications.</p>"
+            + (
+                _table(
+                    ["Place", *(str(c).replace("_", " ") for c in table.columns[1:])],
+                    [
+                        [str(row[0]), *(f"{float(v):,.3g}" for v in row[1:])]
+                        for row in table.itertuples(index=False)
+                    ],
+                )
+                if table is not None
+                else "<p>The places have no acute setting.</p>"
+            ),
+        ),
+        _section(
+            "multiples",
+            _figure(
+                plot_places(result, "acute" if "acute" in settings else sorted(settings)[0]),
+                "Small multiples of each place's census against capacity",
+            ),
+        ),
+    ]
+    lead = f"{len(result.places)} places, {result.replications} replications, seed {result.seed}."
+    return _page(f"placesim region: {result.name}", lead, sections, REGION_SECTIONS)
+
+
+def write_region_report(result: RegionResult, path: str | Path) -> Path:
+    """Write :func:`region_html` to `path` (a .html file, or a folder: its report.html)."""
+    return write_text(_target(path), region_html(result))
 
 
 # -------------------------------------------------------------------------- comparisons

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from placesim.measures import SimulationResult
+    from placesim.measures import RegionResult, SimulationResult
 
 __all__ = [
     "HOLDING_SETTINGS",
@@ -47,6 +47,7 @@ __all__ = [
     "plot_census",
     "plot_escalation",
     "plot_los",
+    "plot_places",
     "plot_staff",
     "plot_tornado",
     "plot_waiting",
@@ -719,6 +720,58 @@ class ResultPlots:
         """The measure at each uncertain input's 10th and 90th percentile (:func:`plot_tornado`)."""
         table = self._result.sensitivity(measure, setting)
         return plot_tornado(table, self._result.scenario.name, ax=ax)
+
+
+def plot_places(
+    result: RegionResult, setting: str = "acute", *, columns: int = 5, fig: Figure | None = None
+) -> Figure:
+    """Small multiples of a region's places: each place's midnight census of `setting`
+    (median and 90% band over replications) against its capacity, one panel a place,
+    each on its own scale, in the region file's order.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    bands = result.bands[result.bands["setting"] == setting]
+    if bands.empty:
+        raise PlacesimError(f"setting: {setting!r} is not a setting of this region's places")
+    places = [p for p in result.places if (bands["place"] == p).any()]
+    rows = -(-len(places) // columns)
+    if fig is None:
+        require_matplotlib()
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure as NewFigure
+
+        fig = NewFigure(figsize=(2.2 * columns, 0.4 + 1.6 * rows))
+        FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, columns, squeeze=False, sharex=True)
+    fig.subplots_adjust(
+        left=0.04, right=0.99, top=1 - 0.35 / (0.4 + 1.6 * rows), hspace=0.45, wspace=0.25
+    )
+    for k, ax in enumerate(axes.flat):
+        if k >= len(places):
+            ax.set_visible(False)
+            continue
+        one = bands[bands["place"] == places[k]].sort_values("day")
+        x = pd.to_datetime(one["date"]).to_numpy()
+        ax.fill_between(x, one["p05"], one["p95"], color=PALETTE[0], alpha=0.25, lw=0)
+        ax.plot(x, one["median"], color=PALETTE[0], lw=1.0)
+        capacity = one["capacity"].to_numpy(dtype=float)
+        if np.isfinite(capacity).all():
+            ax.step(x, capacity, where="post", color=_CAPACITY, lw=0.8, ls="--")
+        ax.set_title(str(places[k]), fontsize=7, loc="left")
+        ax.tick_params(labelsize=6)
+        _date_axis(ax)
+        _style(ax)
+    fig.suptitle(
+        f"{result.name}: {_label(setting)} midnight census by place, median and 90% of "
+        f"{result.replications} replications; dashed: capacity",
+        x=0.01,
+        ha="left",
+        fontsize=9,
+    )
+    return fig
 
 
 def input_label(path: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from placesim.measures import Period, SimulationResult, Target, parse_period
+from placesim.measures import Period, RegionResult, SimulationResult, Target, parse_period
 from placesim.measures.comparison import label
 from placesim.measures.tables import LEVEL_DAYS, PLACE
 from placesim.scenario import SETTINGS
@@ -150,6 +150,61 @@ def format_sensitivity(table: pd.DataFrame) -> str:
         "effect a straight line misses."
     )
     return "\n".join(lines)
+
+
+def format_region(result: RegionResult, setting: str = "acute", shown: int = 15) -> str:
+    """A region run as text: its totals and the spread of its places in `setting`, then
+    the `shown` places with the most days over their target occupancy."""
+    summary = result.region_summary()
+    block = summary[summary["setting"] == setting]
+    lines = [
+        f"{result.name}: {len(result.places)} places x {result.replications} replication(s), "
+        f"region seed {result.seed} (each place's seed in region.json)",
+        "",
+        f"{setting.replace('_', ' ')}, region (mean over replications, 95% CI):",
+    ]
+    for r in block.to_dict("records"):
+        unit = str(r["unit"])
+        low, high = float(r["ci_low"]), float(r["ci_high"])
+        ci = (
+            f"({format_number(low, unit)} to {format_number(high, unit)})"
+            if math.isfinite(low)
+            else ""
+        )
+        name = str(r["measure"]).replace("_", " ")
+        lines.append(f"  {name:<34}{format_number(float(r['mean']), unit):>12}  {ci}")
+    table = result.place_table(setting)
+    if "days_over_target" in table.columns:
+        table = table.sort_values("days_over_target", ascending=False, kind="stable")
+    lines += ["", f"Places, most days over target first (of {len(table)}; means):"]
+    heads = ["place", *(str(c).replace("_", " ") for c in table.columns[1:])]
+    rows = [
+        [
+            str(row[0]),
+            *(
+                format_number(float(v), _PLACE_UNITS.get(str(c), ""))
+                for c, v in zip(table.columns[1:], row[1:], strict=True)
+            ),
+        ]
+        for row in table.head(shown).itertuples(index=False)
+    ]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
+    lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip())
+    lines += [
+        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_PLACE_UNITS = {
+    "occupancy_rate": "ratio",
+    "days_over_target": "days",
+    "capacity_gap": "beds",
+    "bed_days": "bed days",
+    "delayed_bed_days": "bed days",
+    "admissions": "admissions",
+}
 
 
 def format_decisions(table: pd.DataFrame) -> str:

@@ -9,6 +9,8 @@ The first stage of the flow; it imports nothing else of placesim but ``errors``.
 - ``extends``: variants that extend a parent file; ``checks``: checks across fields;
   ``messages``: pydantic's errors in plain words.
 - ``override`` and ``diff``: variants made by copying with changes, and what differs.
+- ``region``: region files, whose places are scenarios run side by side, each on a
+  seed derived from the region's (``load_region``, ``place_seed``).
 - ``uncertainty``: ranges and distributions written in place of numbers, and the keyed
   draws that give each replication its values (``draw_inputs``, ``fix_inputs``).
 """
@@ -57,6 +59,14 @@ from placesim.scenario.override import (
     parse_path,
     scenario_data,
 )
+from placesim.scenario.region import (
+    Place,
+    Region,
+    is_region_file,
+    load_region,
+    parse_region,
+    place_seed,
+)
 from placesim.scenario.schema import (
     MAX_REPLICATIONS,
     RESIDENCES,
@@ -96,6 +106,8 @@ __all__ = [
     "Lever",
     "LocalityRollout",
     "Phase",
+    "Place",
+    "Region",
     "Scenario",
     "SettingName",
     "StaffLever",
@@ -107,11 +119,15 @@ __all__ = [
     "draw_inputs",
     "fit_census",
     "fix_inputs",
+    "is_region_file",
+    "load_region",
     "load_scenario",
     "override",
     "parse_path",
+    "parse_region",
     "parse_scenario",
     "parse_value",
+    "place_seed",
     "scenario_data",
     "scenario_json_schema",
     "scenario_warnings",

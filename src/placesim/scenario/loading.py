@@ -31,6 +31,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "parse_value",
+    "read_yaml",
     "scenario_json_schema",
 ]
 
@@ -181,8 +182,9 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _read_yaml(file: Path) -> Any:
-    """Read one YAML file as plain data; every problem is a :class:`ScenarioError`."""
+def read_yaml(file: Path) -> Any:
+    """Read one YAML file (a scenario or a region) as plain data, within the limits above;
+    every problem is a :class:`ScenarioError`."""
     try:
         kind = file.stat().st_mode
     except FileNotFoundError:
@@ -264,7 +266,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario name `path` as their source.
     """
     path = Path(path)
-    data = resolve_extends(path, _read_yaml)
+    data = resolve_extends(path, read_yaml)
     try:
         return parse_scenario(data)
     except ScenarioError as exc:
