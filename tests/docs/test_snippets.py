@@ -2,8 +2,8 @@
 
 Each page reads like one session: its blocks run in order in one shared namespace, so a later
 block may use names an earlier one made. One test per page, run from a temporary folder that
-holds copies of scenarios/ and examples/, so the relative paths the docs use resolve and any
-file a snippet writes lands there, not in the repository. Plots draw on the Agg backend and
+holds copies of scenarios/, examples/ and regions/, so the relative paths the docs use resolve
+and any file a snippet writes lands there, not in the repository. Plots draw on the Agg backend and
 the network is off.
 
 A block that truly cannot run (say it needs a Dask cluster's address) is opted out with an
@@ -39,7 +39,7 @@ DOCS = ROOT / "docs"
 # docs/hooks holds the mkdocs build hooks (Python, not pages).
 EXCLUDED = (DOCS / "hooks",)
 # Folders a snippet reads by relative path; copied into the temporary working folder.
-COPIED = ("scenarios", "examples")
+COPIED = ("scenarios", "examples", "regions")
 
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<ticks>`{3,}|~{3,})(?P<info>.*)$")
 SKIP = re.compile(r"^\s*<!--\s*snippet:\s*skip\s*(?:\((?P<reason>[^)]*)\))?\s*-->\s*$")
@@ -160,7 +160,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A temporary working folder with copies of scenarios/ and examples/, and plots on Agg.
+    """A temporary working folder with copies of scenarios/, examples/ and regions/; plots on Agg.
 
     Copies, not links: a snippet that writes next to a scenario must not touch the repository.
     """

@@ -39,9 +39,11 @@ LAZY_ACCESSORS: frozenset[tuple[str, str]] = frozenset(
         ("placesim.measures.result", "placesim.reporting.plots"),
         ("placesim.measures.result", "placesim.reporting.html"),
         ("placesim.measures.comparison", "placesim.reporting.html"),
+        ("placesim.measures.region", "placesim.reporting.html"),
     }
 )
-"""Documented exceptions: ``SimulationResult.plot``/``.report`` and ``Comparison.report``
+"""Documented exceptions: ``SimulationResult.plot``/``.report``, ``Comparison.report`` and
+``RegionResult.report``
 import the reporting stage inside the accessor, so reading a result needs no matplotlib."""
 
 

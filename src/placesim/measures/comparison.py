@@ -21,6 +21,7 @@ from placesim.measures.periods import Period, find_period, period_window
 from placesim.measures.result import SimulationResult
 from placesim.measures.statistics import t_interval, wilson_interval
 from placesim.measures.tables import LEVEL_DAYS, measure_unit
+from placesim.plan import Plan
 from placesim.scenario import SETTINGS
 
 __all__ = [
@@ -287,10 +288,35 @@ def net_costs(result: SimulationResult, period: str | Period | None = None) -> p
         return pd.Series(dtype=float)
     window = period_window(period, plan)
     stays = result.stays_table("the net cost")
-    outcomes = replication_outcomes(plan, stays, None, result._replication_numbers(), window)
+    reps = result._replication_numbers()
+    if not result.scenario.uncertain_inputs:
+        return _net_costs(plan, stays, result.daily, reps, window)
+    # Each replication is priced with its own drawn inputs (a unit cost may be uncertain).
+    parts = [
+        _net_costs(
+            result.plan_of(r),
+            stays[stays["replication"] == r],
+            result.daily[result.daily["replication"] == r],
+            [r],
+            window,
+        )
+        for r in reps
+    ]
+    return pd.concat(parts)  # type: ignore[no-any-return]
+
+
+def _net_costs(
+    plan: Plan,
+    stays: pd.DataFrame,
+    daily_all: pd.DataFrame,
+    reps: list[int],
+    window: tuple[float, float] | None,
+) -> pd.Series:
+    assert plan.costs is not None
+    outcomes = replication_outcomes(plan, stays, None, reps, window)
     total = outcomes.groupby("replication")["cost_gbp"].sum(min_count=0)
     start, end = (0.0, plan.end_time) if window is None else window
-    daily = result.daily[(result.daily["day"] >= start) & (result.daily["day"] < end)]
+    daily = daily_all[(daily_all["day"] >= start) & (daily_all["day"] < end)]
     escalating = "escalation_cost" in daily.columns
     ops = plan.operations
     for setting, unit_cost in plan.costs.capacity_place_day.items():

@@ -23,7 +23,7 @@ from placesim.measures.periods import (
 from placesim.measures.tables import DailyArrays, group_measures, summarise
 from placesim.measures.targets import Chance, Target, chance_of, parse_target
 from placesim.plan import Plan, compile_plan
-from placesim.scenario import Scenario
+from placesim.scenario import Scenario, draw_inputs
 
 if TYPE_CHECKING:
     from placesim.reporting.plots import ResultPlots
@@ -88,6 +88,7 @@ class SimulationResult:
     precision_met: bool | None = None
     warnings: tuple[str, ...] = ()
     parameters: pd.DataFrame = field(default_factory=_no_parameters)
+    _plans: dict[int, Plan] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def summary(
         self, confidence: float = 0.95, by: str | None = None, period: str | Period | None = None
@@ -240,8 +241,30 @@ class SimulationResult:
         """
         stays = self.stays_table("outcomes()")
         window = period_window(period, self.plan)
-        table = replication_outcomes(self.plan, stays, by, self._replication_numbers(), window)
+        reps = self._replication_numbers()
+        if not self.scenario.uncertain_inputs:
+            table = replication_outcomes(self.plan, stays, by, reps, window)
+        else:  # each replication priced and counted with its own drawn inputs
+            table = pd.concat(
+                [
+                    replication_outcomes(
+                        self.plan_of(r), stays[stays["replication"] == r], by, [r], window
+                    )
+                    for r in reps
+                ],
+                ignore_index=True,
+            )
         return summarise_outcomes(table, confidence, by=by)
+
+    def plan_of(self, replication: int) -> Plan:
+        """The plan replication `replication` ran: :attr:`plan`, or with uncertain inputs,
+        the scenario compiled with that replication's drawn values."""
+        if not self.scenario.uncertain_inputs:
+            return self.plan
+        if replication not in self._plans:
+            drawn, _ = draw_inputs(self.scenario, self.seed, replication)
+            self._plans[replication] = compile_plan(drawn)
+        return self._plans[replication]
 
     def sensitivity(
         self,

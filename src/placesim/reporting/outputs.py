@@ -803,7 +803,9 @@ def _read_table(path: Path, types: dict[str, dict[str, Any]] | None) -> pd.DataF
             table[name] = pd.Categorical(table[name], categories=t["categories"])
         elif t["dtype"].startswith("datetime64"):
             table[name] = pd.to_datetime(table[name]).astype(t["dtype"])
-        elif t["dtype"] not in ("object", "str", "string"):
+        elif t["dtype"] == "object":
+            table[name] = table[name].astype(object)  # text as it was held, not pandas' str
+        elif t["dtype"] not in ("str", "string"):
             table[name] = table[name].astype(t["dtype"])
     return table
 

@@ -22,7 +22,13 @@ from placesim.scenario.checks import check_scenario
 from placesim.scenario.extends import resolve_extends
 from placesim.scenario.messages import describe_validation_error
 from placesim.scenario.schema import Scenario
-from placesim.scenario.uncertainty import Uncertainty, find_uncertain, place_values
+from placesim.scenario.uncertainty import (
+    QUANTILE_LIMIT,
+    UncertainInput,
+    Uncertainty,
+    find_uncertain,
+    place_values,
+)
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -300,8 +306,30 @@ def parse_scenario(data: Any) -> Scenario:
     if problems:
         raise ScenarioError(problems)
     if inputs:
+        _check_corners(source, inputs)
         scenario._uncertain = Uncertainty(inputs, copy.deepcopy(source))
     return scenario
+
+
+def _check_corners(source: Any, inputs: tuple[UncertainInput, ...]) -> None:
+    """Refuse ranges whose joint extremes break a rule across fields (two shares of one
+    lever that together pass 1, a drawn mean below a fixed median): with every input at
+    its lowest, then at its highest drawable quantile, the scenario must still be valid,
+    or some replication would stop part-way through a run."""
+    for q, word in ((QUANTILE_LIMIT, "lowest"), (1.0 - QUANTILE_LIMIT, "highest")):
+        data = copy.deepcopy(source)
+        place_values(data, inputs, [spec.value_at(q) for spec in inputs])
+        try:
+            parse_scenario(data)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                [
+                    f"{problem} (with every uncertain input at the {word} value it can draw, "
+                    f"its {q:.1%} quantile: a replication that draws near there would stop; "
+                    "narrow the ranges, or give hard ends with uniform or triangular)"
+                    for problem in exc.problems
+                ]
+            ) from None
 
 
 @functools.cache
