@@ -624,6 +624,12 @@ def _compare(args: argparse.Namespace) -> int:
         f"Against {base} ({result.results[0].replications} replications, seed "
         f"{result.results[0].seed}{window}):"
     )
+    uncertain = [r.scenario.name for r in result.results if r.scenario.uncertain_inputs]
+    if uncertain:
+        print(
+            f"  ({', '.join(uncertain)}: uncertain inputs drawn in each replication, so the "
+            "intervals hold the doubt about them too; --fix-inputs holds them at their medians)"
+        )
     print(format_decisions(result.decisions()))
     if targets:
         print("Targets (share of replications in which each held):")

@@ -8,6 +8,7 @@ in; these give the measures of exactly the weeks that matter, with the definitio
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -154,12 +155,15 @@ def period_measures(
     period: Period,
     arrays: dict[int, StayArrays] | None = None,
     daily_cache: dict[int, DailyArrays] | None = None,
+    plan_of: Callable[[int], Plan] | None = None,
 ) -> pd.DataFrame:
     """Every measure of every replication over `period`: replication, measure, setting, value.
 
     Without a stays table (a run with ``keep_stays=False``) only the measures the daily
     table holds are given (:func:`placesim.measures.tables.window_measures`). `arrays`
     (:func:`stay_arrays`) saves building the stays' arrays again for each period.
+    `plan_of` gives the plan each replication ran, where it differs from `plan` (a run
+    with uncertain inputs).
     """
     window = period.window(plan)
     if arrays is None:
@@ -169,7 +173,8 @@ def period_measures(
     for key, day in daily.groupby("replication", sort=True):
         r = int(str(key))
         mine = arrays.get(r, empty) if arrays is not None else None
-        rows = window_measures(plan, mine, _daily_arrays(day, daily_cache, r), window)
+        own = plan_of(r) if plan_of is not None else plan
+        rows = window_measures(own, mine, _daily_arrays(day, daily_cache, r), window)
         frame = pd.DataFrame(rows, columns=["measure", "setting", "value"])
         frame.insert(0, "replication", r)
         frames.append(frame)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -129,7 +130,7 @@ class SimulationResult:
         if period is None:
             return self.measures
         found = parse_period(period, self.plan)
-        return period_measures(self.plan, self.stays, self.daily, found)
+        return period_measures(self.plan, self.stays, self.daily, found, plan_of=self._own_plans())
 
     def by_period(self, by: str = "month", confidence: float = 0.95) -> pd.DataFrame:
         """The summary of each month (``by="month"``) or NHS financial year
@@ -139,7 +140,9 @@ class SimulationResult:
         arrays = stay_arrays(self.stays)
         days: dict[int, DailyArrays] = {}
         for found in calendar_periods(self.plan, by):
-            measures = period_measures(self.plan, self.stays, self.daily, found, arrays, days)
+            measures = period_measures(
+                self.plan, self.stays, self.daily, found, arrays, days, self._own_plans()
+            )
             table = summarise(measures, confidence)
             table.insert(0, "period", found.label)
             frames.append(table)
@@ -255,6 +258,10 @@ class SimulationResult:
                 ignore_index=True,
             )
         return summarise_outcomes(table, confidence, by=by)
+
+    def _own_plans(self) -> Callable[[int], Plan] | None:
+        """Each replication's plan, when the replications ran different plans."""
+        return self.plan_of if self.scenario.uncertain_inputs else None
 
     def plan_of(self, replication: int) -> Plan:
         """The plan replication `replication` ran: :attr:`plan`, or with uncertain inputs,

@@ -1505,6 +1505,17 @@ def _scenarios_section(cmp: Comparison, found: Period | None) -> str:
     ]
     if found is not None:
         items.append(("Reported window", _window_words(found)))
+    uncertain = [r.scenario.name for r in results if r.scenario.uncertain_inputs]
+    if uncertain:
+        items.append(
+            (
+                "Uncertain inputs",
+                f"{', '.join(uncertain)} draw their ranges afresh in each replication (the "
+                "same values for the inputs they share), so the intervals and chances hold "
+                "both the randomness of arrivals and stays and the doubt about those inputs "
+                "(docs/uncertainty.md)",
+            )
+        )
     facts = _facts(items)
     settings = [s for s in SETTINGS if any(s in r.scenario.settings.defined() for r in results)]
     rows: list[list[object]] = [

@@ -563,8 +563,10 @@ class Scenario(_Model):
         return self._uncertain
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Any:
-        """A copy with top-level fields replaced (pydantic's), whose uncertain inputs follow:
-        those under a replaced field go (it now holds plain values), the rest stay."""
+        """A copy with top-level fields replaced (pydantic's, unchecked), whose uncertain
+        inputs follow: those under a replaced field go (it now holds plain values), the rest
+        stay. A copy that keeps uncertain inputs is checked with each replication's values
+        when it runs, so it must be a valid scenario (``placesim.override`` checks at once)."""
         out = super().model_copy(update=update, deep=deep)
         found = self._uncertain
         if found is not None and update:
