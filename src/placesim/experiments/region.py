@@ -147,7 +147,8 @@ def simulate_region(
         place = left[index // n]
         parts = collected[place.name]
         parts[index % n] = rep
-        for key, value in rep.timings.items():
+        counts = {**rep.timings, "episodes": rep.episodes, "events": rep.events}
+        for key, value in counts.items():
             timings[key] = timings.get(key, 0.0) + value
         if len(parts) == n:
             ordered = [parts[r] for r in range(n)]

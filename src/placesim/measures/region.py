@@ -123,7 +123,8 @@ class RegionResult:
     out
         The folder the places' tables were written to (None: not written).
     timings
-        Wall time of the run and the places' summed timings, in seconds.
+        Wall time of the run and the places' summed timings, in seconds, and the episodes
+        and events of the replications run now (not of places read back on resuming).
     """
 
     name: str
