@@ -491,6 +491,8 @@ def _loop(
     if any_staff:
         hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _DAYS)
         eid += 1
+    # The starting census holds its places, even above the capacity: every grant asks for
+    # occupied < capacity, so the setting admits nobody until it has drained below it.
     for i in range(n):
         if in_place[i]:
             s = entry[i]

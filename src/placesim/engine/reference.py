@@ -11,7 +11,8 @@ docs/model.md so that a second engine can match them:
 - Escalation to acute gives the place up first, so the network cannot deadlock.
 - Rapid response and virtual ward, when full, send the person to acute (overflow) if the
   scenario says so.
-- A capacity drop takes effect as people leave; nobody is evicted.
+- A capacity drop takes effect as people leave; nobody is evicted. A starting census above
+  the capacity drains the same way: nobody is admitted until it is below the capacity.
 """
 
 from __future__ import annotations
@@ -518,6 +519,9 @@ class _Run:
             self.env.process(self._checks())
         if self.ops.staffed.any():
             self.env.process(self._days())
+        # The starting census holds its places, even above the capacity (the kernel's
+        # census): has_room and fill ask for occupied < capacity, so the stage admits
+        # nobody until it has drained below it.
         for i in np.flatnonzero(ep.in_place).tolist():
             stage_s = int(ep.entry[i])
             stage = self._stage(stage_s)

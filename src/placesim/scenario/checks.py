@@ -548,23 +548,13 @@ def _check_initial_state(problems: list[str], sc: Scenario, defined: Mapping[str
                 )
         elif state.remaining == "elapsed":
             problems.append(f"{base}.elapsed_days: is required when remaining is 'elapsed'")
-        occupied = _initial_occupied(state)
-        if setting.capacity != "unlimited" and occupied > setting.capacity:
-            problems.append(
-                f"{base}.occupied: {occupied} is not allowed: must be <= the capacity at the "
-                f"start ({setting.capacity})"
-            )
+        # A census above the capacity is allowed: everyone in it holds a place, and the
+        # setting admits nobody until it has drained below its capacity (docs/model.md).
         if state.waiting and setting.when_full == "overflow_to_acute":
             problems.append(
                 f"{base}.waiting: {state.waiting} is not allowed: {name} overflows to acute, "
                 "so nobody waits for it"
             )
-
-
-def _initial_occupied(state: Any) -> int:
-    if state.elapsed_days is not None:
-        return len(state.elapsed_days)
-    return int(state.occupied)
 
 
 def scenario_warnings(sc: Scenario) -> list[str]:

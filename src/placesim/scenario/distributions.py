@@ -28,7 +28,15 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["Distribution", "Empirical", "Exponential", "Fixed", "Gamma", "Lognormal"]
+__all__ = [
+    "Distribution",
+    "Empirical",
+    "Exponential",
+    "Fixed",
+    "Gamma",
+    "Lognormal",
+    "Weibull",
+]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -36,10 +44,36 @@ FloatArray = npt.NDArray[np.float64]
 # range and lose precision (or be 0), so the inverse-survival method is not used there.
 _SF_FLOOR = float(np.finfo(np.float64).tiny) * 2.0**53
 
+# (2^n - 2) zeta(n) / n for n = 2..8: the series of ln(Gamma(1 + 2x) / Gamma(1 + x)^2) / x^2
+# in powers of -x.
+_WEIBULL_LOG_RATIO = (
+    math.pi**2 / 6.0,
+    2.0 * 1.2020569031595942,
+    3.5 * math.pi**4 / 90.0,
+    6.0 * 1.0369277551433699,
+    (62.0 / 6.0) * math.pi**6 / 945.0,
+    18.0 * 1.0083492773819228,
+    (254.0 / 8.0) * math.pi**8 / 9450.0,
+)
+# The smallest Weibull scale, days (a normal float: its logarithm and powers keep precision).
+_SMALLEST_SCALE = float(np.finfo(np.float64).tiny)
+# Gamma(1 + x) is beyond a float from x = 170.6 on (math.gamma raises there).
+_GAMMA_OVERFLOWS = 170.0
+_LOG_LARGEST = math.log(float(np.finfo(np.float64).max))
+
 
 def _unit_open_closed(rng: np.random.Generator, size: int | tuple[int, ...]) -> FloatArray:
     """Draw uniforms on (0, 1], so that isf(U * p) never receives 0 and returns infinity."""
     return 1.0 - rng.random(size)
+
+
+def _exponential_by_inversion(rng: np.random.Generator, size: int | tuple[int, ...]) -> FloatArray:
+    """Draw unit exponentials as the inverse CDF ``-ln(1 - U)`` of uniforms ``U`` on [0, 1).
+
+    ``log1p`` keeps the small draws (``U`` near 0) to full relative precision, which
+    ``-ln(1 - U)`` would round away; every draw is finite (at most ``53 ln 2``).
+    """
+    return -np.log1p(-rng.random(size))
 
 
 def _check_elapsed(elapsed: npt.ArrayLike) -> FloatArray:
@@ -392,6 +426,161 @@ class Gamma(_LengthOfStay):
         return f"gamma(mean {self.mean:g} d, cv {self.cv:g})"
 
 
+class Weibull(_LengthOfStay):
+    """Weibull length of stay, given by its shape and either its scale or its mean.
+
+    ``S(x) = exp(-(x / scale)^shape)``, as ``scipy.stats.weibull_min(c=shape, scale=scale)``
+    (what a fit writes). A shape below 1 gives a falling hazard (the longer someone
+    has stayed, the longer they are likely to stay: a long tail), 1 is exponential, above 1
+    a rising hazard (stays bunched around a typical length).
+    """
+
+    kind: Literal["weibull"] = Field(default="weibull", description="Distribution family: weibull.")
+    shape: float = Field(
+        gt=0,
+        allow_inf_nan=False,
+        description=(
+            "Shape k, dimensionless. Below 1 the longer a stay has lasted the less likely it "
+            "is to end (a long tail); 1 is exponential; above 1 stays bunch around a typical "
+            "length. A very small shape (about 0.01) gives a variance beyond any number."
+        ),
+    )
+    scale: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Scale lambda, days (63% of stays are shorter). Give this or mean, not both.",
+    )
+    mean: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="Mean length of stay, days. Give this or scale, not both.",
+    )
+
+    @model_validator(mode="after")
+    def _one_size_parameter(self) -> Weibull:
+        if self.scale is not None and self.mean is not None:
+            raise ValueError(
+                f"scale {self.scale!r} and mean {self.mean!r} are both given: "
+                "give exactly one of scale or mean (with the shape, either one fixes the "
+                "weibull)"
+            )
+        if self.scale is None and self.mean is None:
+            raise ValueError(
+                "neither scale nor mean is given: give exactly one of scale or mean "
+                "(with the shape, either one fixes the weibull)"
+            )
+        given = f"scale {self.scale!r}" if self.scale is not None else f"mean {self.mean!r}"
+        if not (
+            math.isfinite(self.mean_days)
+            and math.isfinite(self.variance_days2)
+            and self.scale_days >= _SMALLEST_SCALE
+        ):
+            raise ValueError(
+                f"shape {self.shape!r} with {given} is not allowed: the stays' mean and "
+                "variance must be finite numbers of days and the scale at least "
+                f"{_SMALLEST_SCALE:g} days"
+            )
+        return self
+
+    @property
+    def scale_days(self) -> float:
+        """Scale parameter ``lambda``, days: the scale given, or ``mean / Gamma(1 + 1/k)``."""
+        if self.scale is not None:
+            return self.scale
+        assert self.mean is not None  # the validator requires scale or mean
+        x = 1.0 / self.shape
+        if x < _GAMMA_OVERFLOWS:
+            return self.mean / math.gamma(1.0 + x)
+        try:
+            return math.exp(math.log(self.mean) - math.lgamma(1.0 + x))
+        except OverflowError:  # lgamma itself overflows: the scale is 0 as a float
+            return 0.0
+
+    @property
+    def mean_days(self) -> float:
+        """Theoretical mean length of stay, ``lambda Gamma(1 + 1/k)``, days (inf where that
+        is beyond a float, which the validator refuses)."""
+        if self.mean is not None:
+            return self.mean
+        x = 1.0 / self.shape
+        return self.scale_days * math.gamma(1.0 + x) if x < _GAMMA_OVERFLOWS else math.inf
+
+    @property
+    def variance_days2(self) -> float:
+        """Theoretical variance, ``lambda^2 (Gamma(1 + 2/k) - Gamma(1 + 1/k)^2)``, days squared.
+
+        Written as ``mean^2 (Gamma(1 + 2/k) / Gamma(1 + 1/k)^2 - 1)`` with the ratio in log
+        space and ``expm1``, so that a large shape (a variance small beside the squared mean)
+        keeps its relative precision instead of cancelling.
+        """
+        x = 1.0 / self.shape
+        if x < 1e-2:
+            # ln Gamma(1 + x) = -gamma x + sum_{n>=2} (-1)^n zeta(n) x^n / n, so the ratio's
+            # log is sum_{n>=2} (-1)^n zeta(n) (2^n - 2) x^n / n. The lgamma difference
+            # cancels to its last digits here (and to nothing where 1 + x rounds to 1); the
+            # series to n = 8 is good to a relative 4e-13.
+            log_ratio = x * x * sum(c * (-x) ** j for j, c in enumerate(_WEIBULL_LOG_RATIO))
+        else:
+            try:
+                log_ratio = math.lgamma(1.0 + 2.0 * x) - 2.0 * math.lgamma(1.0 + x)
+            except OverflowError:
+                return math.inf
+        if log_ratio > _LOG_LARGEST:
+            return math.inf
+        mean = self.mean_days
+        return mean * mean * math.expm1(log_ratio)
+
+    def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
+        """Draw ``size`` stays by inverse CDF, ``lambda (-ln(1 - U))^(1/k)``, days."""
+        return self.scale_days * _exponential_by_inversion(rng, size) ** (1.0 / self.shape)
+
+    def _sample_length_biased(self, rng: np.random.Generator, size: int) -> FloatArray:
+        # With y = (x / lambda)^k, f(x) dx = exp(-y) dy and x = lambda y^(1/k), so x f(x) is
+        # proportional to y^(1/k) exp(-y): y is gamma(1 + 1/k, 1).
+        k = self.shape
+        return self.scale_days * rng.gamma(1.0 + 1.0 / k, 1.0, size) ** (1.0 / k)
+
+    def sample_remaining(self, rng: np.random.Generator, elapsed: FloatArray) -> FloatArray:
+        """Draw remaining stays after ``elapsed`` days from ``L - a`` given ``L > a``.
+
+        Inverts the conditional survival ``S(a + r) / S(a) = U`` in closed form:
+        ``((a + r) / lambda)^k = t + E`` with ``t = (a / lambda)^k`` and ``E = -ln U`` a unit
+        exponential (drawn as :meth:`sample` draws it), so ``S(a)`` itself, which
+        underflows far in the tail, is never formed. Everything is worked in logs:
+        ``w = ln(1 + E / t) / k`` is ``ln(L / a)``; where ``w < 1`` the remaining stay is
+        ``a expm1(w)``, which keeps its relative precision when it is small beside ``a``
+        (a large shape, or ``a`` far in the tail), and elsewhere it is
+        ``exp(ln lambda + ln(t + E) / k) - a``, which also covers ``a = 0`` (a fresh stay).
+        Exactly ``elapsed.size`` uniforms are drawn.
+        """
+        a = _check_elapsed(elapsed)
+        k = self.shape
+        log_scale = math.log(self.scale_days)
+        e = _exponential_by_inversion(rng, a.shape)
+        with np.errstate(divide="ignore"):  # ln 0 = -inf: a = 0, or E = 0 (U = 1)
+            log_a = np.log(a)
+            log_e = np.log(e)
+        log_t = k * (log_a - log_scale)
+        remaining = np.empty(a.shape, dtype=np.float64)
+        with np.errstate(invalid="ignore"):  # log_e - log_t is nan only where both are -inf
+            w = np.logaddexp(0.0, log_e - log_t) / k
+        near = (a > 0.0) & (w < 1.0)
+        remaining[near] = a[near] * np.expm1(w[near])
+        far = ~near
+        whole = log_scale + np.logaddexp(log_t[far], log_e[far]) / k
+        remaining[far] = np.exp(whole) - a[far]
+        # Rounding can put L a hair below a; the person then leaves at once.
+        return np.maximum(remaining, 0.0)
+
+    def describe(self) -> str:
+        """Return a short human description, such as ``weibull(shape 1.5, scale 10 d)``."""
+        if self.scale is not None:
+            return f"weibull(shape {self.shape:g}, scale {self.scale:g} d)"
+        return f"weibull(mean {self.mean:g} d, shape {self.shape:g})"
+
+
 class Fixed(_LengthOfStay):
     """Every stay lasts exactly ``days``."""
 
@@ -498,6 +687,6 @@ class Empirical(_LengthOfStay):
 
 
 Distribution = Annotated[
-    Exponential | Lognormal | Gamma | Fixed | Empirical, Field(discriminator="kind")
+    Exponential | Lognormal | Gamma | Weibull | Fixed | Empirical, Field(discriminator="kind")
 ]
 """Any length-of-stay distribution; a scenario picks one by its ``kind`` field."""

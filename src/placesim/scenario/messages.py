@@ -223,6 +223,7 @@ def describe_validation_error(exc: ValidationError, data: Any) -> list[str]:
 
 
 _UNION_TAGS = {
+    "weibull",
     "lognormal",
     "exponential",
     "gamma",

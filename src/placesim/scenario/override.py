@@ -172,8 +172,10 @@ _CAPACITY_PATH = re.compile(r"^settings\.(\w+)\.capacity$")
 def fit_census(scenario: Scenario, changes: Mapping[str, Any]) -> dict[str, Any]:
     """`changes`, plus a starting census cut to fit any setting whose capacity they lower.
 
-    A census snapshot larger than the capacity is not a valid start; sizing and sweeps
-    over capacity keep the census up to the capacity tried, as a full setting would.
+    A setting with fewer places would have held fewer people when the census was taken,
+    so sizing and sweeps over capacity keep the census up to the capacity tried, as a
+    full setting would (a census above capacity is a valid start, but it would say the
+    smaller setting had been over-full).
     """
     out = dict(changes)
     for path, value in changes.items():
