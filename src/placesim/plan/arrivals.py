@@ -4,11 +4,17 @@ A group is a population segment (locality x age band x residence), a referral st
 setting's starting census. Its daily rate is the segment's head count times its crisis rate,
 the season, the day of the week and the demand levers in force: the same for every
 replication, so it is compiled once. Demand then draws the arrival times from it.
+
+A dated series takes the place of the calendar's factors on the days it gives:
+``demand.daily_factors`` of the season and day of the week (head count, locality factor and
+levers still apply), a referral's ``daily_rates`` of its whole rate. The rate stays constant
+within a day, so the arrivals keep their monotone coupling (docs/decisions.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +98,23 @@ def _calendar_factors(
     return factor
 
 
+def _dated(
+    scenario: Scenario, series: Mapping[dt.date, float]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    """Which simulated days a dated series gives, and its value on each (0 on the others);
+    dates outside the simulated period are left out."""
+    n = sim_days(scenario).size
+    first = scenario.calendar.sim_start_date
+    day = np.fromiter(((date - first).days for date in series), dtype=np.int64, count=len(series))
+    value = np.fromiter(series.values(), dtype=float, count=len(series))
+    inside = (day >= 0) & (day < n)
+    given = np.zeros(n, dtype=bool)
+    values = np.zeros(n)
+    given[day[inside]] = True
+    values[day[inside]] = value[inside]
+    return given, values
+
+
 def _seasonal_factors(scenario: Scenario) -> npt.NDArray[np.float64]:
     demand = scenario.demand
     assert demand is not None
@@ -108,6 +131,11 @@ def _seasonal_factors(scenario: Scenario) -> npt.NDArray[np.float64]:
         factor *= 1.0 + curve.amplitude * np.cos(
             2.0 * np.pi * (day_of_year - curve.peak_day_of_year) / DAYS_PER_YEAR
         )
+    if demand.daily_factors is not None:
+        # A replayed year or a forecast already holds its season and weekdays: in place of
+        # them, not on top (docs/scenarios.md, "Dated series").
+        given, values = _dated(scenario, demand.daily_factors)
+        factor = np.where(given, values, factor)
     return factor
 
 
@@ -124,6 +152,8 @@ def build_groups(
         people = segments.people_at(days + 0.5)
         season = _seasonal_factors(scenario)
         rates = scenario.demand.crisis_rate_per_person_year
+        assert scenario.population is not None
+        factors = [loc.crisis_rate_factor for loc in scenario.population.localities]
         for j in range(segments.size):
             band = bands[segments.age_band[j]]
             residence = "home" if segments.residence[j] == 0 else "care_home"
@@ -132,6 +162,7 @@ def build_groups(
             has_rate = band in rate_table or "all" in rate_table
             has_triage = band in triage_table or "all" in triage_table
             rate = float(band_value(rate_table, band)) if has_rate and has_triage else 0.0
+            rate *= factors[segments.locality[j]]
             probs = np.zeros(len(SETTINGS))
             if rate > 0.0:
                 shares = band_value(triage_table, band)
@@ -161,14 +192,17 @@ def build_groups(
             )
     for k, ref in enumerate(scenario.referrals):
         band = ref.age_band if ref.age_band is not None else bands[0]
+        rate_by_day = ref.rate_per_day * _calendar_factors(scenario, ref.monthly, ref.day_of_week)
+        if ref.daily_rates is not None:
+            given, values = _dated(scenario, ref.daily_rates)
+            rate_by_day = np.where(given, values, rate_by_day)
         groups.append(
             ArrivalGroup(
                 key=REFERRAL_GROUP + k,
                 locality=localities.index(ref.locality),
                 age_band=bands.index(band),
                 residence=0 if ref.residence == "home" else 1,
-                daily_rate=ref.rate_per_day
-                * _calendar_factors(scenario, ref.monthly, ref.day_of_week),
+                daily_rate=rate_by_day,
                 entry_probs=None,
                 entry=SETTINGS.index(ref.setting),
             )

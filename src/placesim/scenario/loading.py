@@ -9,7 +9,11 @@ naming the field, the value and what is allowed.
 from __future__ import annotations
 
 import copy
+import csv
+import datetime as dt
 import functools
+import io
+import os
 import stat
 from pathlib import Path
 from typing import Any
@@ -20,23 +24,32 @@ from pydantic import ValidationError
 from placesim.errors import ScenarioError
 from placesim.scenario.checks import check_scenario
 from placesim.scenario.extends import resolve_extends
-from placesim.scenario.messages import describe_validation_error
-from placesim.scenario.schema import Scenario
+from placesim.scenario.messages import clip, describe_validation_error, listing
+from placesim.scenario.schema import (
+    MAX_SERIES_DAYS,
+    SERIES_FILE_KEYS,
+    Scenario,
+    SeriesFile,
+    check_series,
+)
 from placesim.scenario.uncertainty import (
     QUANTILE_LIMIT,
     UncertainInput,
     Uncertainty,
     find_uncertain,
+    looks_uncertain,
     place_values,
 )
 
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NESTING",
+    "MAX_SERIES_FILE_BYTES",
     "MAX_YAML_VALUES",
     "load_scenario",
     "parse_scenario",
     "parse_value",
+    "read_scenario_file",
     "read_yaml",
     "scenario_json_schema",
 ]
@@ -60,6 +73,14 @@ MAX_YAML_VALUES = 250_000
 A file within :data:`MAX_FILE_BYTES` and without aliases has fewer (each value takes at
 least two bytes), so this only stops an alias bomb ("billion laughs"): a short file whose
 aliases expand to billions of values, cheap to parse as shared objects but not to check."""
+
+
+MAX_SERIES_FILE_BYTES = 4 * 1024 * 1024
+"""Largest CSV file of a dated series read, in bytes (4 MiB: 36,600 rows of over 100 bytes,
+so room for a few other columns). The csv module reads it in a fraction of a second."""
+
+_MAX_SERIES_PROBLEMS = 10
+"""Most problems listed for one series file; the rest are counted."""
 
 
 class _ScenarioLoader(yaml.SafeLoader):
@@ -262,7 +283,8 @@ def load_scenario(path: str | Path) -> Scenario:
 
     A file may say ``extends: other.yaml`` (relative to itself) and give only its changes:
     the chain of files is merged as raw data first (:mod:`placesim.inheritance`), then
-    checked as a whole.
+    checked as a whole. A dated series given as a CSV file is read relative to the file
+    that names it, before the merge (:func:`read_scenario_file`).
 
     Raises
     ------
@@ -272,7 +294,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario name `path` as their source.
     """
     path = Path(path)
-    data = resolve_extends(path, read_yaml)
+    data = resolve_extends(path, read_scenario_file)
     try:
         return parse_scenario(data)
     except ScenarioError as exc:
@@ -283,7 +305,9 @@ def parse_scenario(data: Any) -> Scenario:
     """Build a :class:`Scenario` from plain data (a dict as read from YAML) and check it.
 
     Values written as ranges or distributions (docs/uncertainty.md) are checked against
-    what their fields allow, and the scenario is checked with each at its median.
+    what their fields allow, and the scenario is checked with each at its median. A dated
+    series may be a mapping of dates to values or a CSV file at an absolute path (a
+    relative path needs the scenario file it is relative to: :func:`load_scenario`).
     """
     if data is None:
         raise ScenarioError(["the file is empty: a scenario is a mapping of keys to values"])
@@ -291,6 +315,9 @@ def parse_scenario(data: Any) -> Scenario:
         raise ScenarioError(
             [f"the scenario must be a mapping of keys to values, not {type(data).__name__}"]
         )
+    data, problems = _read_series_files(data, None)
+    if problems:
+        raise ScenarioError(problems)
     inputs, problems = find_uncertain(data, _schema)
     if problems:
         raise ScenarioError(problems)
@@ -309,6 +336,221 @@ def parse_scenario(data: Any) -> Scenario:
         _check_corners(source, inputs)
         scenario._uncertain = Uncertainty(inputs, copy.deepcopy(source))
     return scenario
+
+
+def read_scenario_file(file: Path) -> Any:
+    """Read one scenario file as plain data (:func:`read_yaml`), with each dated series it
+    gives as a CSV file read into a mapping of dates to values, the CSV's path taken
+    relative to `file`.
+
+    Each file of an ``extends`` chain is read so, before the merge: a path is relative to
+    the file that names it, and a variant's series merges date by date with its parent's,
+    as any mapping does.
+
+    Raises
+    ------
+    ScenarioError
+        For the file (:func:`read_yaml`) or a series file that cannot be read, or a row of
+        one that is not allowed, naming the field, the row and the value; the source is
+        `file`.
+    """
+    data = read_yaml(file)
+    if isinstance(data, dict):
+        data, problems = _read_series_files(data, file.parent)
+        if problems:
+            raise ScenarioError(problems, source=str(file))
+    return data
+
+
+def _series_slots(data: dict[str, Any]) -> list[tuple[str, tuple[str | int, ...], str]]:
+    """Where scenario `data` gives a dated series: the field's path, the location of the
+    mapping that holds it, and its key there."""
+    slots: list[tuple[str, tuple[str | int, ...], str]] = []
+    demand = data.get("demand")
+    if isinstance(demand, dict) and demand.get("daily_factors") is not None:
+        slots.append(("demand.daily_factors", ("demand",), "daily_factors"))
+    referrals = data.get("referrals")
+    if isinstance(referrals, list):
+        for i, ref in enumerate(referrals):
+            if isinstance(ref, dict) and ref.get("daily_rates") is not None:
+                slots.append((f"referrals[{i}].daily_rates", ("referrals", i), "daily_rates"))
+    return slots
+
+
+def _read_series_files(
+    data: dict[str, Any], folder: Path | None
+) -> tuple[dict[str, Any], list[str]]:
+    """`data` with each dated series given as a CSV file replaced by its values, and the
+    problems found; `data` itself is not changed (what is replaced is copied).
+
+    `folder` is the folder of the scenario file, which relative paths are taken from;
+    None for plain data, which may name a CSV file by an absolute path only. Dates become
+    text (2025-04-01), as JSON has them, so that a variant's dates merge with its
+    parent's whichever way each was written, and the data stays JSON. A range written for
+    one date is refused here, before uncertain inputs are looked for: a series takes
+    numbers.
+    """
+    problems: list[str] = []
+    out = data
+    for field, location, key in _series_slots(data):
+        holder: Any = data
+        for part in location:
+            holder = holder[part]
+        value = holder[key]
+        if not isinstance(value, dict) or looks_uncertain(value):
+            continue  # the schema's check names what is wrong
+        series: dict[Any, Any] | None = value
+        if any(k in value for k in SERIES_FILE_KEYS):
+            read = _read_series_file(field, value, folder, problems)
+            series = {d.isoformat(): v for d, v in read.items()} if read is not None else None
+        else:
+            shown = next((str(d) for d, v in value.items() if looks_uncertain(v)), None)
+            if shown is not None:
+                problems.append(
+                    f"{field}: {clip(shown)}: a range or distribution is not allowed in a "
+                    "dated series: each date takes a number"
+                )
+                continue
+            keys = [_date_text(d) for d in value]
+            if len(set(keys)) == len(keys):  # else the schema names the date given twice
+                series = dict(zip(keys, value.values(), strict=True))
+        if series is None or series == value:
+            continue
+        if out is data:
+            out = dict(data)
+        if location == ("demand",):
+            out["demand"] = {**out["demand"], key: series}
+        else:
+            i = int(location[1])
+            out["referrals"] = list(out["referrals"])
+            out["referrals"][i] = {**out["referrals"][i], key: series}
+    return out, problems
+
+
+def _date_text(key: Any) -> Any:
+    """A date key as text (YAML reads an unquoted 2025-04-01 as a date); others as given."""
+    if isinstance(key, dt.date) and not isinstance(key, dt.datetime):
+        return key.isoformat()
+    return key
+
+
+def _read_series_file(
+    field: str, ref: dict[Any, Any], folder: Path | None, problems: list[str]
+) -> dict[dt.date, float] | None:
+    """The series in the CSV file `ref` names ({csv, date, value}), or None with the
+    problems added; each problem names the field, the file's row and the value."""
+    for key in ref:
+        if key not in SERIES_FILE_KEYS:
+            problems.append(
+                f"{field}: unknown key '{clip(str(key))}' in a CSV series (allowed: "
+                f"{', '.join(SERIES_FILE_KEYS)})"
+            )
+            return None
+    if "csv" not in ref:
+        problems.append(
+            f"{field}.csv: is required but missing: a series with `date` or `value` columns "
+            "is read from the CSV file `csv` names"
+        )
+        return None
+    for key in SERIES_FILE_KEYS:
+        given = ref.get(key)
+        if key in ref and (not isinstance(given, str) or not given.strip()):
+            shown = repr(given) if isinstance(given, str) else clip(str(given))
+            what = "the path of a CSV file" if key == "csv" else "the name of a column"
+            problems.append(f"{field}.{key}: {shown} is not allowed: must be {what}")
+            return None
+    spec = SeriesFile.model_validate(ref)
+    name = clip(spec.csv)
+    path = Path(spec.csv)
+    if folder is not None:
+        path = folder / path  # an absolute path stays as it is
+    elif not path.is_absolute():
+        problems.append(
+            f"{field}.csv: {spec.csv!r} is a relative path, which only a scenario file can "
+            "give (it is read relative to that file): load the scenario from its file, or "
+            "give an absolute path or the values as a mapping of dates to numbers"
+        )
+        return None
+    text = _read_series_text(field, name, path, problems)
+    if text is None:
+        return None
+    entries: list[tuple[int | None, object, object]] = []
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [cell.strip() for cell in next(reader, [])]
+        columns: dict[str, int] = {}
+        for key, column in (("date", spec.date), ("value", spec.value)):
+            count = header.count(column.strip())
+            if count == 1:
+                columns[key] = header.index(column.strip())
+                continue
+            columns_are = (
+                f"its columns: {listing(header)}" if any(header) else "it has no header row"
+            )
+            problems.append(
+                f"{field}.{key}: column {clip(column)!r} is not in {name} ({columns_are})"
+                if count == 0
+                else f"{field}.{key}: column {clip(column)!r} is named {count} times in the "
+                f"header of {name}: name the column to read once"
+            )
+        if len(columns) < 2:
+            return None
+        # Rows are numbered as a spreadsheet shows them: the header is row 1, and a blank
+        # line is a row (skipped, as a spreadsheet shows it empty).
+        for row, record in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in record):
+                continue
+            if len(entries) == MAX_SERIES_DAYS:
+                problems.append(
+                    f"{field}: {name} has more than {MAX_SERIES_DAYS:,} rows of data: a series "
+                    f"may give at most {MAX_SERIES_DAYS:,} days"
+                )
+                return None
+            cells = [record[i] if i < len(record) else "" for i in columns.values()]
+            entries.append((row, cells[0], cells[1]))
+    except csv.Error as exc:
+        problems.append(f"{field}: {name} line {reader.line_num}: not readable as CSV: {exc}")
+        return None
+    if not entries:
+        problems.append(f"{field}: {name} has no rows of data: give a row a day")
+        return None
+    series, found = check_series(entries, name)
+    problems += [f"{field}: {problem}" for problem in found[:_MAX_SERIES_PROBLEMS]]
+    if len(found) > _MAX_SERIES_PROBLEMS:
+        problems.append(f"{field}: ... and {len(found) - _MAX_SERIES_PROBLEMS} more in {name}")
+    return series if not found else None
+
+
+def _read_series_text(field: str, name: str, path: Path, problems: list[str]) -> str | None:
+    """The text of the series file at `path`, within the size limit, or None with the
+    problem added."""
+    where = f"{field}.csv: {name!r}"
+    try:
+        kind = path.stat().st_mode
+        if not stat.S_ISREG(kind):
+            what = "a folder" if stat.S_ISDIR(kind) else "a pipe, device or socket"
+            problems.append(f"{where} is {what}, not a CSV file")
+            return None
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_SERIES_FILE_BYTES + 1)
+    except FileNotFoundError:
+        problems.append(f"{where} not found (looked for {os.path.abspath(path)})")
+        return None
+    except (OSError, ValueError, RuntimeError) as exc:  # a loop of links, a NUL in the name
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        problems.append(f"{where} cannot be read: {reason}")
+        return None
+    if len(raw) > MAX_SERIES_FILE_BYTES:
+        problems.append(
+            f"{where} is larger than {MAX_SERIES_FILE_BYTES // (1024 * 1024)} MiB: a series "
+            f"file may be at most that (a row a day, at most {MAX_SERIES_DAYS:,} days)"
+        )
+        return None
+    try:
+        return raw.decode("utf-8-sig")  # a spreadsheet's "CSV UTF-8" starts with a BOM
+    except UnicodeDecodeError as exc:
+        problems.append(f"{where} is not UTF-8 text (byte {exc.start}): save it as CSV UTF-8")
+        return None
 
 
 def _check_corners(source: Any, inputs: tuple[UncertainInput, ...]) -> None:

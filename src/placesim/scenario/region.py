@@ -20,7 +20,7 @@ from typing import Any
 
 from placesim.errors import ScenarioError
 from placesim.scenario.extends import EXTENDS_KEY, merge_scenario_data, resolve_extends
-from placesim.scenario.loading import parse_scenario, read_yaml
+from placesim.scenario.loading import parse_scenario, read_scenario_file, read_yaml
 from placesim.scenario.schema import MAX_REPLICATIONS, Scenario
 
 __all__ = [
@@ -194,7 +194,7 @@ def _place_scenario(entry: dict[str, Any], base: Path, shared: list[Any], name: 
     file = base / target
     if not file.is_file():
         raise ScenarioError([f"{target!r} not found (looked for {file.resolve()})"])
-    data = merge_scenario_data(resolve_extends(file, read_yaml), changes)
+    data = merge_scenario_data(resolve_extends(file, read_scenario_file), changes)
     data["name"] = name
     if shared:
         own = data.get("interventions") or []

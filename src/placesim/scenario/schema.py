@@ -9,14 +9,18 @@ descriptions document the file format (``placesim schema``). Reading files is
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import math
+import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -29,13 +33,18 @@ from placesim.scenario.uncertainty import UncertainInput, Uncertainty
 
 __all__ = [
     "MAX_REPLICATIONS",
+    "MAX_SERIES_DAYS",
     "RESIDENCES",
     "SCHEMA_VERSION",
+    "SERIES_FILE_KEYS",
     "SETTINGS",
+    "DailySeries",
     "Scenario",
+    "SeriesFile",
     "SettingName",
     "Window",
     "band_value",
+    "check_series",
 ]
 
 SettingName = Literal[
@@ -134,6 +143,13 @@ class Locality(_Model):
         default_factory=dict,
         description="Care-home residents by age band (part of `people`); missing bands are 0.",
     )
+    crisis_rate_factor: float = Field(
+        default=1.0,
+        ge=0.0,
+        allow_inf_nan=False,
+        description="Multiplier on the crisis rates of this locality's people (1: the "
+        "place's rates; a fitted scenario gives each locality its own, docs/data.md).",
+    )
 
 
 class Population(_Model):
@@ -175,6 +191,212 @@ class ResidenceTable(_Model):
     )
 
 
+# -- dated series: a value a day, given inline or as a CSV file (docs/scenarios.md) ---------
+
+MAX_SERIES_DAYS = 36_600
+"""Most days a dated series may give: 100 years, the longest reporting window. A series is
+checked and compiled a day at a time, so this bounds the time that takes, as the file-size
+limits bound reading the scenario file."""
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_SHOW_CHARS = 40
+_SERIES_FORMS = (
+    "a mapping of dates to numbers ({2025-04-01: 1.02, 2025-04-02: 0.98, ...}) or a CSV "
+    "file ({csv: FILE, date: COLUMN, value: COLUMN})"
+)
+SERIES_FILE_KEYS = ("csv", "date", "value")
+"""The keys of a CSV series reference; no date can be one of them."""
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= _SHOW_CHARS else text[: _SHOW_CHARS - 3] + "..."
+
+
+def series_date(value: object) -> dt.date:
+    """A date of a dated series: a date (YAML reads an unquoted 2025-04-01 as one) or text
+    written YYYY-MM-DD.
+
+    Raises
+    ------
+    ValueError
+        Naming the value and what is allowed.
+    """
+    if isinstance(value, dt.datetime):  # a datetime is a date too: refuse it first
+        raise ValueError(
+            f"{_shown(value)} is not allowed: a series date has no time of day "
+            f"(write {value.date()})"
+        )
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if _ISO_DATE.fullmatch(text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError as exc:
+                raise ValueError(f"{_shown(value)} is not allowed: no such day ({exc})") from None
+        if not text:
+            raise ValueError("is empty: every row needs a date, written YYYY-MM-DD")
+        if "/" in text:
+            raise ValueError(
+                f"{_shown(value)} is not allowed: write dates as YYYY-MM-DD, such as "
+                "2025-04-01 (in a spreadsheet, format the column as yyyy-mm-dd before saving)"
+            )
+    raise ValueError(
+        f"{_shown(value)} is not allowed: write dates as YYYY-MM-DD, such as 2025-04-01"
+    )
+
+
+def series_value(value: object) -> float:
+    """A value of a dated series: a finite number >= 0 (text such as ``1.02`` is read as a
+    number, as a CSV file gives it).
+
+    Raises
+    ------
+    ValueError
+        Naming the value and what is allowed.
+    """
+    number: float | None = None
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("is empty: every row needs a number (0 for a day with none)")
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int too large for a float
+            number = math.inf
+    if number is None or not math.isfinite(number) or number < 0.0:
+        raise ValueError(f"{_shown(value)} is not allowed: must be a finite number >= 0")
+    return number
+
+
+def check_series(
+    entries: Sequence[tuple[int | None, object, object]], source: str | None = None
+) -> tuple[dict[dt.date, float], list[str]]:
+    """Check a dated series and return it as a mapping of dates to values, in date order.
+
+    A series gives every day from its first date to its last, each date once: a missing
+    day would be ambiguous (no referrals that day, or the usual rate?), so it must be
+    written, as 0 if that is what it was.
+
+    Parameters
+    ----------
+    entries
+        ``(row, date, value)`` for each entry as given: `row` is the CSV file's row
+        (the header being row 1), or None for a mapping written in the scenario.
+    source
+        The CSV file's name as the scenario gives it, for the messages (with `row`).
+
+    Returns
+    -------
+    series, problems
+        The series (empty if there are problems) and every problem found, each naming
+        the row (or the date), the value and what is allowed.
+    """
+    if not entries:
+        return {}, ["is empty: give at least one date, or leave the series out"]
+    if len(entries) > MAX_SERIES_DAYS:
+        return {}, [f"gives {len(entries):,} dates: a series may give at most {MAX_SERIES_DAYS:,}"]
+    problems: list[str] = []
+    series: dict[dt.date, float] = {}
+    rows: dict[dt.date, int | None] = {}
+    for row, raw_date, raw_value in entries:
+        where = f"{source} row {row}: " if row is not None else ""
+        try:
+            date = series_date(raw_date)
+        except ValueError as exc:
+            problems.append(f"{where}date {exc}")
+            continue
+        if date in series:
+            earlier = rows[date]
+            also = f" (first in row {earlier})" if earlier is not None else ""
+            problems.append(f"{where}date {date} is given twice{also}: give each date once")
+            continue
+        try:
+            series[date] = series_value(raw_value)
+        except ValueError as exc:
+            problems.append(f"{where}{'' if row is not None else f'{date}: '}value {exc}")
+            continue
+        rows[date] = row
+    if problems:
+        return {}, problems
+    dates = sorted(series)
+    first, last = dates[0], dates[-1]
+    if (last - first).days + 1 != len(dates):
+        day = first
+        for date in dates:
+            if date != day:
+                break
+            day += dt.timedelta(days=1)
+        before = day - dt.timedelta(days=1)
+        where = f"{source}: " if source is not None else ""
+        after = f" (after {before} in row {rows[before]})" if rows[before] is not None else ""
+        return {}, [
+            f"{where}{day} is missing{after}: a series gives every day from its first date "
+            f"to its last ({first} to {last}), each once; give 0 for a day with none"
+        ]
+    return {date: series[date] for date in dates}, []
+
+
+def _inline_series(value: Any) -> Any:
+    if isinstance(value, Mapping) and any(key in value for key in SERIES_FILE_KEYS):
+        raise ValueError(
+            "a CSV series ({csv: FILE, ...}) is read by load_scenario or parse_scenario, "
+            "which put its values in place; the model itself takes a mapping of dates to "
+            "numbers"
+        )
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{_shown(value)} is not allowed: give {_SERIES_FORMS}")
+    series, problems = check_series([(None, date, v) for date, v in value.items()])
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise ValueError(problems[0] + more)
+    return series
+
+
+class SeriesFile(_Model):
+    """A dated series in a CSV file: a header row, then a row a day with a column of dates
+    and one of values (other columns are ignored)."""
+
+    csv: str = Field(
+        min_length=1,
+        description="Path of the CSV file (UTF-8), relative to the scenario file that names it.",
+    )
+    date: str = Field(
+        default="date", min_length=1, description="The column of dates, written 2025-04-01."
+    )
+    value: str = Field(default="value", min_length=1, description="The column of values.")
+
+
+DailySeries = Annotated[
+    dict[dt.date, float],
+    BeforeValidator(_inline_series),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "object",
+                    "propertyNames": {"format": "date"},
+                    "additionalProperties": {"type": "number", "minimum": 0},
+                    "minProperties": 1,
+                    "maxProperties": MAX_SERIES_DAYS,
+                },
+                SeriesFile.model_json_schema(),
+            ]
+        }
+    ),
+]
+"""A value a day by date (docs/scenarios.md, "Dated series"): every day from the first date
+to the last, each once, a finite number >= 0 on each. Written inline or as a
+:class:`SeriesFile`, which loading reads into the inline form, so a checked scenario always
+holds the values themselves (and its JSON round-trips without the file)."""
+
+
 class Demand(_Model):
     """Crises generated by the population."""
 
@@ -184,6 +406,13 @@ class Demand(_Model):
     seasonality: Seasonality | None = None
     day_of_week: list[Factor] | None = Field(
         default=None, min_length=7, max_length=7, description="Seven multipliers, Mon..Sun."
+    )
+    daily_factors: DailySeries | None = Field(
+        default=None,
+        description="Multipliers on the crisis rates by date, in place of seasonality and "
+        "day_of_week on the dates given (which run every day from the first to the last); "
+        "a mapping of dates to factors, or a CSV file. To replay a past year or follow a "
+        "forecast (docs/scenarios.md, 'Dated series').",
     )
 
 
@@ -378,6 +607,13 @@ class Referral(_Model):
     )
     monthly: list[Factor] | None = Field(
         default=None, min_length=12, max_length=12, description="Twelve multipliers, Jan..Dec."
+    )
+    daily_rates: DailySeries | None = Field(
+        default=None,
+        description="Mean referrals a day by date, in place of rate_per_day x monthly x "
+        "day_of_week on the dates given (which run every day from the first to the last); "
+        "outside them rate_per_day and its factors apply. A mapping of dates to rates, or a "
+        "CSV file (docs/scenarios.md, 'Dated series').",
     )
     locality: str = Field(default="external", description="Locality label for reporting.")
     age_band: str | None = Field(
