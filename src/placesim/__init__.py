@@ -10,7 +10,8 @@ The public API, used by the examples, the docs and the tests::
 The packages follow the flow of a run (docs/architecture.md): ``scenario`` (what the user
 writes) -> ``plan`` (compiled once) -> ``demand`` (every draw up front) -> ``engine`` (the
 queueing network) -> ``measures`` (tidy tables) -> ``reporting`` (text, files, HTML) ->
-``experiments`` (replications, comparisons, sweeps, sizing) -> ``cli``.
+``experiments`` (replications, comparisons, sweeps, sizing, regions) -> ``fitting`` (a
+planner's own data to a scenario, and the scenario checked against it) -> ``cli``.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
         sweep,
         weekly_need,
     )
+    from placesim.fitting import backtest, fit, read_extract
     from placesim.measures import (
         GROUP_MEASURES,
         MEASURES,
@@ -96,6 +98,8 @@ _LAZY: dict[str, str] = {
     "WarmupAdvice": "placesim.experiments",
     "compare": "placesim.experiments",
     "compile_plan": "placesim.plan",
+    "fit": "placesim.fitting",
+    "backtest": "placesim.fitting",
     "diff_scenarios": "placesim.scenario",
     "draw_inputs": "placesim.scenario",
     "fix_inputs": "placesim.scenario",
@@ -106,6 +110,7 @@ _LAZY: dict[str, str] = {
     "offered_load": "placesim.measures",
     "override": "placesim.scenario",
     "parse_scenario": "placesim.scenario",
+    "read_extract": "placesim.fitting",
     "read_region": "placesim.reporting",
     "read_results": "placesim.reporting",
     "replication_outcomes": "placesim.measures",
@@ -125,7 +130,16 @@ _LAZY: dict[str, str] = {
 """Where each public name lives; imported on first use, so that ``import placesim`` and
 ``placesim --help`` stay quick and Ctrl-C while a command starts is a clean interrupt."""
 
-_PACKAGES = ("scenario", "plan", "demand", "engine", "measures", "reporting", "experiments")
+_PACKAGES = (
+    "scenario",
+    "plan",
+    "demand",
+    "engine",
+    "measures",
+    "reporting",
+    "experiments",
+    "fitting",
+)
 
 __all__ = [
     "ENGINES",
@@ -152,10 +166,12 @@ __all__ = [
     "UncertainInput",
     "WarmupAdvice",
     "__version__",
+    "backtest",
     "compare",
     "compile_plan",
     "diff_scenarios",
     "draw_inputs",
+    "fit",
     "fix_inputs",
     "group_measures",
     "load_region",
@@ -164,6 +180,7 @@ __all__ = [
     "offered_load",
     "override",
     "parse_scenario",
+    "read_extract",
     "read_region",
     "read_results",
     "replication_outcomes",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import signal
 import sys
@@ -419,6 +420,95 @@ def _parser() -> argparse.ArgumentParser:
         "--report", action="store_true", help="also write sensitivity.html (needs placesim[plot])"
     )
     _add_backend(sens)
+
+    fitp = sub.add_parser(
+        "fit",
+        help="fit a scenario to your own data: an extract of stays and population",
+        description="Reads the extract (a folder of CSV or Parquet tables, or an .xlsx "
+        "workbook; docs/data.md), reports every problem in it, and writes a scenario whose "
+        "every fitted figure says what it rests on.",
+    )
+    fitp.add_argument("extract", type=Path, help="folder of tables or .xlsx workbook")
+    fitp.add_argument("--start", required=True, help="first day fitted (YYYY-MM-DD)")
+    fitp.add_argument("--end", required=True, help="the day after the last day fitted")
+    fitp.add_argument("-o", "--out", type=Path, required=True, help="the scenario file to write")
+    fitp.add_argument("--name", default=None, help="the scenario's name (default: the file's)")
+    fitp.add_argument(
+        "--suppress",
+        type=_whole_number(0),
+        default=5,
+        help="counts under this are not written (NHS small-number rules; default 5)",
+    )
+    fitp.add_argument(
+        "--ranges",
+        action="store_true",
+        help="write crisis rates and mean stays as ranges from their confidence intervals",
+    )
+
+    synth = sub.add_parser(
+        "synth",
+        help="write a synthetic extract from a scenario's simulated stays",
+        description="One replication of the scenario, written in the extract format "
+        "(docs/data.md), optionally messy like real data.",
+    )
+    synth.add_argument("file", type=Path, help="scenario YAML file")
+    synth.add_argument("-o", "--out", type=_folder, required=True, help="folder to write")
+    synth.add_argument("--replication", type=_whole_number(0), default=0)
+    synth.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
+    synth.add_argument(
+        "--missing-ready",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="share of ready left blank",
+    )
+    synth.add_argument(
+        "--local-codes", action="store_true", help="local codes for settings and pathways"
+    )
+    synth.add_argument(
+        "--broken-rows", type=_whole_number(0), default=0, help="rows made unusable, of each kind"
+    )
+
+    back = sub.add_parser(
+        "backtest",
+        help="check a scenario against your own data: simulate the extract's dates from its "
+        "census and compare with what happened",
+        description="Runs the scenario over its window (calendar.start_date to its end) "
+        "from the extract's census at the start, and compares the daily census, weekly "
+        "admissions, people delayed and weekly mean length of stay in each setting with the "
+        "extract's: the share of days inside the simulated 90% band, the bias and the "
+        "error, with a verdict in words (docs/howto/model-your-own-place.md).",
+    )
+    back.add_argument("file", type=Path, help="scenario YAML file (a fitted one, or any)")
+    back.add_argument("extract", type=Path, help="folder of tables or .xlsx workbook")
+    back.add_argument(
+        "--replications",
+        "-n",
+        type=_replications,
+        help="default: the scenario's, and at least 40 (10 at the least)",
+    )
+    back.add_argument("--seed", type=_seed, help="root seed; default: the scenario's")
+    back.add_argument(
+        "--out",
+        type=_folder,
+        default=None,
+        help="output folder (default: placesim-out/<file stem>-backtest): backtest.csv and "
+        "backtest.json (the scores and verdict), backtest_series.csv (day by day), and with "
+        "--report backtest.html",
+    )
+    back.add_argument(
+        "--report",
+        action="store_true",
+        help="also write backtest.html: fan charts and the verdict (needs placesim[plot])",
+    )
+    back.add_argument(
+        "--suppress",
+        type=_whole_number(0),
+        default=5,
+        help="observed counts of people under this are not written (NHS small-number rules; "
+        "default 5)",
+    )
+    _add_backend(back)
 
     sub.add_parser("schema", help="print the scenario JSON Schema (for editors)")
     return parser
@@ -999,6 +1089,92 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit(args: argparse.Namespace) -> int:
+    from placesim.fitting import fit, read_extract
+
+    extract = read_extract(args.extract)
+    report = extract.report()
+    print(report if extract.problems else report.splitlines()[-1], file=sys.stderr)
+    name = args.name or args.out.stem
+    fitted = fit(
+        extract, args.start, args.end, name=name, suppress=args.suppress, ranges=args.ranges
+    )
+    written = fitted.write(args.out)
+    print(f"wrote {written}: scenario {name!r}, {len(fitted.estimates)} fitted figures")
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from placesim.fitting import Messy, write_extract
+    from placesim.scenario import load_scenario
+
+    if not 0.0 <= args.missing_ready <= 1.0:
+        raise PlacesimError(
+            f"--missing-ready: {args.missing_ready} is not allowed: a share from 0 to 1"
+        )
+    scenario = load_scenario(args.file)
+    messy = None
+    if args.missing_ready or args.local_codes or args.broken_rows:
+        messy = Messy(args.missing_ready, args.local_codes, args.broken_rows, seed=args.replication)
+    written = write_extract(
+        scenario, args.out, replication=args.replication, seed=args.seed, messy=messy
+    )
+    print(_wrote(written, args.out))
+    return 0
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from placesim.fitting import backtest, read_extract
+    from placesim.fitting.backtest import MIN_REPLICATIONS
+    from placesim.scenario import load_scenario
+
+    if args.replications is not None and args.replications < MIN_REPLICATIONS:
+        raise PlacesimError(
+            f"--replications: {args.replications} is not allowed: a 90% band needs at least "
+            f"{MIN_REPLICATIONS}"
+        )
+    scenario = load_scenario(args.file)
+    if args.report:
+        from placesim.reporting.plots import require_matplotlib
+
+        require_matplotlib()
+    extract = read_extract(args.extract)
+    report = extract.report()
+    print(report if extract.problems else report.splitlines()[-1], file=sys.stderr)
+    out = args.out if args.out is not None else Path("placesim-out") / f"{args.file.stem}-backtest"
+    result = backtest(
+        scenario,
+        extract,
+        replications=args.replications,
+        seed=args.seed,
+        suppress=args.suppress,
+        **_backend(args),
+    )
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+
+    def shown(x: float, spec: str) -> str:
+        return format(x, spec) if math.isfinite(x) else "-"
+
+    rows = [
+        [
+            str(r["series"]),
+            str(r["setting"]),
+            f"{int(r['points']):,}",
+            shown(float(r["coverage"]), ".0%"),
+            shown(float(r["bias_pct"]), "+.1f"),
+            shown(float(r["mape"]), ".1f"),
+            str(r["verdict"]).split(":", 1)[0],
+        ]
+        for r in result.table.to_dict("records")
+    ]
+    head = ["series", "setting", "points", "in 90% band", "bias %", "MAPE %", "verdict"]
+    print(_text_table(head, rows, left=2))
+    print(f"verdict: {result.verdict}", flush=True)
+    print(_wrote(result.write(out, report=args.report), out))
+    return 0
+
+
 def _schema(_: argparse.Namespace) -> int:
     from placesim.scenario import scenario_json_schema
 
@@ -1018,7 +1194,9 @@ def _show_warning(
     print(f"warning: {message}", file=sys.stderr)
 
 
-_SIMULATING = frozenset({"run", "compare", "sweep", "size", "warmup", "sensitivity"})
+_SIMULATING = frozenset(
+    {"run", "compare", "sweep", "size", "warmup", "sensitivity", "synth", "backtest"}
+)
 """Commands that run the engine (and so may compile it on first use)."""
 
 
@@ -1066,6 +1244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "size": _size,
         "warmup": _warmup,
         "sensitivity": _sensitivity,
+        "fit": _fit,
+        "synth": _synth,
+        "backtest": _backtest,
         "schema": _schema,
     }
     try:

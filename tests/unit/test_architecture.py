@@ -28,6 +28,7 @@ STAGES: tuple[str, ...] = (
     "measures",
     "reporting",
     "experiments",
+    "fitting",
     "cli",
     "__init__",
     "__main__",

@@ -70,9 +70,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "BACKTEST_SECTIONS",
     "COMPARISON_SECTIONS",
     "REGION_SECTIONS",
     "RESULT_SECTIONS",
+    "backtest_html",
     "comparison_html",
     "region_html",
     "result_html",
@@ -141,6 +143,12 @@ _TITLES = {
     "outcomes": "Joint Outcomes Framework",
     "localities": "By locality",
     "partnerships": "By partnership",
+    "verdict": "Verdict",
+    "scores": "How close, series by series",
+    "observed-census": "Midnight census",
+    "observed-admissions": "Admissions a week",
+    "observed-delayed": "Delayed at midnight",
+    "observed-los": "Length of stay",
 }
 
 HEADLINE: tuple[tuple[str, str], ...] = (
@@ -1490,6 +1498,155 @@ def region_html(result: RegionResult) -> str:
 def write_region_report(result: RegionResult, path: str | Path) -> Path:
     """Write :func:`region_html` to `path` (a .html file, or a folder: its report.html)."""
     return write_text(_target(path), region_html(result))
+
+
+# ----------------------------------------------------------------------------- backtests
+
+BACKTEST_SECTIONS: tuple[str, ...] = (
+    "verdict",
+    "scores",
+    "observed-census",
+    "observed-admissions",
+    "observed-delayed",
+    "observed-los",
+)
+"""Section ids of a backtest's page, in page order (a series the backtest could not
+compare has no section)."""
+
+
+def _share(x: float) -> str:
+    return f"{x:.0%}" if math.isfinite(x) else "-"
+
+
+def _signed(x: float, digits: int = 1) -> str:
+    return f"{x:+,.{digits}f}" if math.isfinite(x) else "-"
+
+
+def backtest_html(
+    title: str,
+    lead: str,
+    table: pd.DataFrame,
+    points: pd.DataFrame,
+    verdict: str,
+    notes: Sequence[str],
+    *,
+    suppress: int,
+    thresholds: dict[str, float],
+    series_titles: dict[str, str] | None = None,
+) -> str:
+    """A backtest's page (:data:`BACKTEST_SECTIONS`): the verdict, the scores of each series
+    in each setting, and observed over simulated fan charts (:func:`plots.plot_backtest`).
+
+    Takes plain tables, as ``placesim.fitting.BacktestResult`` gives them to share:
+    `table` with columns series, setting, unit, points, coverage, bias, bias_pct, mape,
+    good_coverage, good_bias_pct, verdict; `points` with series, setting, unit, date,
+    observed (blank where suppressed), suppressed, p05, p25, median, p75, p95. The page
+    shows no observed figure that `points` leaves blank. `thresholds` gives the fixed
+    good_coverage, good_bias_pct, poor_coverage and poor_bias_pct.
+    """
+    from placesim.reporting.plots import plot_backtest
+
+    words = {
+        "census": "Midnight census",
+        "admissions": "Admissions a week",
+        "delayed": "Delayed at midnight (ready, not discharged)",
+        "los": "Mean length of stay of the stays ended each week",
+        **(series_titles or {}),
+    }
+    level, _, rest = verdict.partition(": ")
+    good_c, good_b = thresholds["good_coverage"], thresholds["good_bias_pct"]
+    poor_c, poor_b = thresholds["poor_coverage"], thresholds["poor_bias_pct"]
+    body = [
+        f"<p><strong>{_e(level.capitalize())}</strong>: {_e(rest)}.</p>",
+        "<p>Each series of each setting is scored three ways: the share of its days (or "
+        "weeks) on which what happened lies inside the simulated 90% band (5th to 95th "
+        "percentile across replications); the bias, the simulated mean less what happened, "
+        "on average, as a share of what happened (positive: the simulation runs high); and "
+        "the mean absolute percentage error of the simulated median. "
+        f"<em>Good</em>: at least {good_c:.0%} of points inside the band and a bias within "
+        f"{good_b:.0f}%. <em>Poor</em>: fewer than {poor_c:.0%} inside, or a bias beyond "
+        f"{poor_b:.0f}%. <em>Fair</em>: in between. Not 90%: a day's census is mostly "
+        "yesterday's people, so a year of days holds only a few dozen independent ones, and "
+        "even the model's own runs land inside their band on fewer days than 90% now and "
+        "then. Where the model's own runs (each replication against the band of the "
+        "others) scatter wider than these thresholds, as for a small service or a care "
+        "home's census, the thresholds widen to that scatter: good needs what a run of the "
+        "model itself reaches nine times in ten, and poor is three times the scatter of the "
+        "model's own runs. A series that is mostly 0 is judged by its band alone. The whole "
+        "is poor when any row is poor or more than half are fair, fair when more than a "
+        "third are fair (a true model has about one in five fair by chance), and good "
+        "otherwise.</p>",
+    ]
+    if notes:
+        body.append(_warning_list(notes))
+    if suppress > 0:
+        body.append(
+            f'<p class="note">Observed figures about fewer than {suppress} people (a census, '
+            "a week's admissions, a count of people delayed, or a week's mean stay of fewer "
+            "stays) are not shown, as NHS small-number rules expect; the scores use every "
+            "day. The page holds no patient identifier, only counts and estimates.</p>"
+        )
+    sections = [_section("verdict", "".join(body))]
+    rows = [
+        [
+            words.get(str(r["series"]), str(r["series"])),
+            _label(str(r["setting"])),
+            str(r["verdict"]),
+            f"{int(r['points']):,}",
+            _share(float(r["coverage"])),
+            f"{_signed(float(r['bias']), 2)} {r['unit']}",
+            _signed(float(r["bias_pct"])),
+            f"{float(r['mape']):.1f}" if math.isfinite(float(r["mape"])) else "-",
+            f"{float(r['good_coverage']):.0%} inside, |bias| {float(r['good_bias_pct']):.0f}%",
+        ]
+        for r in table.to_dict("records")
+    ]
+    head = [
+        "Series",
+        "Setting",
+        "Verdict",
+        "Points",
+        "Inside 90% band",
+        "Bias",
+        "Bias (%)",
+        "MAPE (%)",
+        "Good from",
+    ]
+    sections.append(
+        _section(
+            "scores",
+            "<p>One row per series and setting. <em>Good from</em> gives the thresholds "
+            "the row was judged by: the fixed ones, or, where a run of the model itself "
+            "(each replication against the band of the others) scatters wider, the share "
+            "inside the band it falls below, and the bias it exceeds, one time in ten.</p>"
+            + _table(head, rows, numeric_from=3),
+        )
+    )
+    keys = ["verdict", "scores"]
+    for series, what in words.items():
+        mine = points[points["series"] == series]
+        if mine.empty:
+            continue
+        key = f"observed-{series}"
+        keys.append(key)
+        sections.append(
+            _section(
+                key,
+                _figure(
+                    plot_backtest(mine, what, suppress=suppress, counts=series != "los"),
+                    f"{what}: observed over simulated, by setting",
+                    "Shaded: the simulated 50% and 90% bands across replications; blue line: "
+                    "their median; black: what happened; orange: observed points outside "
+                    "the 90% band."
+                    + (
+                        f" Weeks whose mean rests on fewer than {suppress} stays are not shown."
+                        if series == "los" and suppress > 0
+                        else ""
+                    ),
+                ),
+            )
+        )
+    return _page(title, lead, sections, keys)
 
 
 # -------------------------------------------------------------------------- comparisons

@@ -43,6 +43,7 @@ __all__ = [
     "daily_delayed",
     "input_label",
     "los_days",
+    "plot_backtest",
     "plot_capacity_gap",
     "plot_census",
     "plot_escalation",
@@ -910,4 +911,133 @@ def plot_staff(result: SimulationResult, setting: str, *, ax: Axes | None = None
     _date_axis(ax)
     _style(ax)
     ax.legend(loc="best", fontsize=8, frameon=False)
+    return fig
+
+
+def plot_backtest(
+    points: pd.DataFrame,
+    title: str,
+    *,
+    suppress: int = 0,
+    counts: bool = True,
+    columns: int = 2,
+    fig: Figure | None = None,
+) -> Figure:
+    """Observed over simulated: one panel per setting of a backtest's series, the simulated
+    median with its 50% and 90% bands across replications, and what happened in black,
+    the points outside the 90% band marked.
+
+    Parameters
+    ----------
+    points
+        One series of a backtest's shared table of points (``BacktestResult.shared_series``
+        of one ``series``): columns setting, unit, date, observed (blank where
+        suppressed), suppressed, p05, p25, median, p75, p95, and optionally capacity
+        (drawn dashed where given on every day).
+    title
+        What the series is, for the figure's title.
+    suppress
+        The small-number threshold used: where an observed count of people was
+        suppressed, the panel shades 0 to it ("under N: not shown") so the gap is not read
+        as missing data.
+    counts
+        Whether the series counts people (a census, admissions): False for a mean stay,
+        which is suppressed for the number of stays behind it, not for its value.
+    columns
+        Panels per row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    settings = [s for s in SETTINGS if (points["setting"] == s).any()]
+    if not settings:
+        raise PlacesimError("points: none given: a backtest chart needs at least one setting")
+    columns = min(columns, len(settings))
+    rows = -(-len(settings) // columns)
+    width, height = 4.8 * columns, 0.7 + 2.5 * rows
+    if fig is None:
+        require_matplotlib()
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure as NewFigure
+
+        fig = NewFigure(figsize=(width, height))
+        FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, columns, squeeze=False)
+    fig.subplots_adjust(
+        left=0.55 / width,
+        right=1 - 0.15 / width,
+        top=1 - 0.6 / height,
+        bottom=0.4 / height,
+        hspace=0.55,
+        wspace=0.18,
+    )
+    for k, ax in enumerate(axes.flat):
+        if k >= len(settings):
+            ax.set_visible(False)
+            continue
+        one = points[points["setting"] == settings[k]].sort_values("date")
+        x = pd.to_datetime(one["date"]).to_numpy()
+        colour = PALETTE[0]
+        ax.fill_between(
+            x, one["p05"], one["p95"], color=colour, alpha=0.18, lw=0, label="simulated 90%"
+        )
+        ax.fill_between(
+            x, one["p25"], one["p75"], color=colour, alpha=0.35, lw=0, label="simulated 50%"
+        )
+        ax.plot(x, one["median"], color=colour, lw=1.2, label="simulated median")
+        observed = one["observed"].to_numpy(dtype=float)
+        weekly = len(x) > 1 and (x[1] - x[0]) > np.timedelta64(1, "D")
+        ax.plot(
+            x,
+            observed,
+            color="#000000",
+            lw=1.0,
+            marker="o" if weekly else None,
+            ms=2.5,
+            label="observed",
+        )
+        low, high = one["p05"].to_numpy(dtype=float), one["p95"].to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            outside = (observed < low) | (observed > high)
+        if outside.any():
+            ax.plot(
+                x[outside],
+                observed[outside],
+                ls="none",
+                marker="o",
+                ms=3.5,
+                color=_SHORTFALL,
+                label="observed outside 90%",
+            )
+        capacity = (
+            one["capacity"].to_numpy(dtype=float) if "capacity" in one else np.full(len(x), np.nan)
+        )
+        if np.isfinite(capacity).all():
+            ax.step(x, capacity, where="post", color=_CAPACITY, lw=1.0, ls="--", label="capacity")
+        shaded = counts and suppress > 0 and bool(one["suppressed"].astype(bool).any())
+        if shaded:
+            ax.axhspan(
+                0.0, suppress, color=_WINDOW, alpha=0.15, lw=0, label=f"under {suppress}: not shown"
+            )
+        ax.set_title(_label(settings[k]).capitalize(), fontsize=9, loc="left")
+        ax.set_ylabel(str(one["unit"].iloc[0]), fontsize=8)
+        ax.tick_params(labelsize=7)
+        # Close enough to see the spread, with room round it (as plot_census); never below 0.
+        drawn = np.concatenate([low, high, observed, capacity, [0.0, suppress] if shaded else []])
+        drawn = drawn[np.isfinite(drawn)]
+        if drawn.size:
+            bottom, top = float(drawn.min()), float(drawn.max())
+            pad = max(0.08 * (top - bottom), 0.5)
+            ax.set_ylim(max(bottom - pad, 0.0), top + pad)
+        _date_axis(ax)
+        _style(ax)
+        if k == 0:
+            ax.legend(loc="best", fontsize=6, frameon=False)
+    fig.suptitle(
+        f"{title}: observed (black) over simulated (median, 50% and 90% of replications)",
+        x=0.01,
+        ha="left",
+        fontsize=10,
+    )
     return fig
