@@ -533,6 +533,12 @@ def _fixed(scenario: Any, args: argparse.Namespace) -> Any:
     """The scenario with its uncertain inputs at their medians when --fix-inputs asks."""
     from placesim.scenario import fix_inputs
 
+    if args.fix_inputs and scenario.uncertain_inputs:
+        print(
+            f"{scenario.name}: {len(scenario.uncertain_inputs)} uncertain input(s) held at their "
+            "medians (--fix-inputs): the randomness of arrivals and stays only",
+            file=sys.stderr,
+        )
     return fix_inputs(scenario) if args.fix_inputs else scenario
 
 
@@ -616,6 +622,12 @@ def _run_region(args: argparse.Namespace) -> int:
         engine=args.engine,
         **_backend(args),
     )
+    if result.resumed:
+        print(
+            f"read back {len(result.resumed)} place(s) already written by an earlier run of "
+            f"this region: {', '.join(result.resumed)}",
+            file=sys.stderr,
+        )
     if not args.quiet:
         print(format_region(result), flush=True)
     if args.report:
@@ -1006,8 +1018,15 @@ def _warmup(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from placesim.scenario import load_scenario, scenario_warnings
+    from placesim.scenario import is_region_file, load_region, load_scenario, scenario_warnings
 
+    if is_region_file(args.file):
+        region = load_region(args.file)
+        for place in region.places:
+            _warn(f"{place.name}: {line}" for line in scenario_warnings(place.scenario))
+        names = ", ".join(p.name for p in region.places)
+        print(f"{args.file}: valid region '{region.name}' ({len(region.places)} places: {names})")
+        return 0
     scenario = load_scenario(args.file)
     _warn(scenario_warnings(scenario))
     defined = ", ".join(scenario.settings.defined())

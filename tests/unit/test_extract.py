@@ -69,7 +69,6 @@ def test_each_kind_of_broken_row_is_reported_with_its_row(tmp_path: Path) -> Non
     assert found == {
         (3, "arrive", "dropped"),
         (4, "leave", "dropped"),
-        (4, "ready", "kept without ready"),  # ready after its (bad) leave
         (5, "setting", "dropped"),
         (6, "locality", "dropped"),
         (7, "duplicate", "dropped"),
@@ -83,6 +82,7 @@ def test_each_kind_of_broken_row_is_reported_with_its_row(tmp_path: Path) -> Non
     by_row = {p.row: p for p in extract.problems if p.outcome == "dropped"}
     assert by_row[5].value == "acut" and "did you mean 'acute'" in by_row[5].allowed
     assert "31/02/2025 25:00" in str(by_row[3])
+    assert str(by_row[7]).endswith("as row 2 (dropped)")  # the duplicate names its first
     assert len(extract.stays) == 3  # rows 2, 10 and 11 kept
     report = extract.report()
     assert "12 rows read, 3 kept, 9 dropped" in report
@@ -161,3 +161,25 @@ def test_a_workbook_reads_like_a_folder(tmp_path: Path) -> None:
     from_book = read_extract(book)
     from_folder = read_extract(_write(tmp_path / "x", [_row()]))
     pd.testing.assert_frame_equal(from_book.stays, from_folder.stays)
+
+
+def test_dates_are_read_exactly_or_reported_never_guessed(tmp_path: Path) -> None:
+    stays = [
+        _row(arrive="2025-04-03T14:20:00+01:00"),  # a time zone: converted to UTC
+        _row(person="8", arrive="03/04/2025 10:00", leave="06/04/2025 12:00", ready=""),
+        _row(person="9", arrive="2025-13-01 10:00"),  # no 13th month: not a day-first guess
+        _row(person="10", arrive="2025-04-03 02:20:00 PM"),  # not ISO, not day-first
+    ]
+    extract = read_extract(_write(tmp_path / "x", stays))
+    kept = extract.stays.set_index("person")["arrive"]
+    assert kept["7"] == pd.Timestamp("2025-04-03 13:20")
+    assert kept["8"] == pd.Timestamp("2025-04-03 10:00")
+    assert {(p.row, p.field) for p in extract.problems} == {(4, "arrive"), (5, "arrive")}
+
+
+def test_a_fit_past_the_end_of_the_data_is_refused(tmp_path: Path) -> None:
+    from placesim.fitting import fit
+
+    folder = _write(tmp_path / "x", [_row()])
+    with pytest.raises(PlacesimError, match=r"end: 2026-04-01 is not allowed: the extract's last"):
+        fit(folder, "2025-04-03", "2026-04-01")

@@ -932,3 +932,17 @@ def test_ranges_whose_joint_extremes_break_a_rule_across_fields_are_refused() ->
     scenario = scenario_with({"interventions": [lever]})
     for replication in range(20):
         placesim.draw_inputs(scenario, 1, replication)
+
+
+def test_a_misspelt_range_is_named_with_what_a_range_is() -> None:
+    for spec, words in (
+        ({"low": 34, "hgih": 42}, "unknown key(s) 'hgih' (did you mean 'high'?)"),
+        ({"distributon": "uniform", "min": 30, "max": 40}, "did you mean 'distribution'?"),
+        ({"low": 34}, "it is not a whole range"),
+    ):
+        with pytest.raises(ScenarioError) as caught:
+            scenario_with(at(LOS, spec))
+        (problem,) = caught.value.problems
+        assert problem.startswith(f"{LOS}: ") and words in problem, problem
+    with pytest.raises(ScenarioError, match="did you mean 'uniform'"):
+        scenario_with(at(LOS, {"distribution": "unifrom", "min": 30, "max": 40}))

@@ -218,5 +218,5 @@ def test_the_family_that_made_the_stays_is_chosen() -> None:
         arrive = rng.uniform(0, 200, stay.size)
         still = arrive + stay > 200.0  # the data ends on day 200: long stays are open
         seen = np.where(still, 200.0 - arrive, stay)
-        spec, note = fit_los(seen, ("exponential", "gamma", "lognormal", "weibull"), still)
+        spec, note, _ = fit_los(seen, ("exponential", "gamma", "lognormal", "weibull"), still)
         assert spec["kind"] == kind, (kind, note)

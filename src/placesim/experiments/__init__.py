@@ -5,6 +5,8 @@ replication by replication, serially, on local processes or on Dask, and uses re
 to write what it must keep on disk as it goes (a sweep's points).
 
 - ``simulate``: :func:`simulate` and :func:`run_replication`; ``progress``: the progress line.
+- ``tasks``: independent tasks run serially, on processes or on Dask, nothing lost when a
+  worker dies (replications and regions' place replications).
 - ``compare``: scenarios on common random numbers; ``sweep``: a grid of variants.
 - ``size``: the smallest capacity that meets a target; ``warmup``: Welch's method.
 - ``region``: every place of a region, side by side, written place by place.

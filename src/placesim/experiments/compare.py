@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from placesim.errors import PlacesimError
-from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
+from placesim.experiments.simulate import simulate
+from placesim.experiments.tasks import WORKER_TIMEOUT_S
 from placesim.measures import Comparison, Period, find_period, paired_table
 from placesim.measures.comparison import MIN_DIFFERENCE
 from placesim.scenario import Scenario

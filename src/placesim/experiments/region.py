@@ -13,9 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,18 +23,10 @@ import pandas as pd
 from placesim.engine import check_engine
 from placesim.errors import PlacesimError
 from placesim.experiments.progress import Progress
-from placesim.experiments.simulate import (
-    WORKER_TIMEOUT_S,
-    Replication,
-    _cancel,
-    _ignore_interrupts,
-    _raise_dask_error,
-    _require_workers,
-    _stop_pool,
-    parameter_table,
-    run_replication,
-)
+from placesim.experiments.simulate import Replication, parameter_table, run_replication
+from placesim.experiments.tasks import WORKER_TIMEOUT_S, Work, run_tasks
 from placesim.measures import RegionResult, days_over_target
+from placesim.reporting.folders import claim_folder
 from placesim.reporting.regions import (
     claim_region_folder,
     finish_region_folder,
@@ -125,8 +115,29 @@ def simulate_region(
     if workers < 1:
         raise PlacesimError(f"workers: {workers} is not allowed: must be >= 1")
     check_engine(engine)
-    start = time.perf_counter()
     folder = Path(out) if out is not None else None
+    if folder is None:
+        return _simulate_region(
+            region, n, None, workers, client, keep_stays, progress, engine, worker_timeout
+        )
+    with claim_folder(folder):  # a second run into the folder is refused at once
+        return _simulate_region(
+            region, n, folder, workers, client, keep_stays, progress, engine, worker_timeout
+        )
+
+
+def _simulate_region(
+    region: Region,
+    n: int,
+    folder: Path | None,
+    workers: int,
+    client: Any,
+    keep_stays: bool,
+    progress: bool | None,
+    engine: str,
+    worker_timeout: float,
+) -> RegionResult:
+    start = time.perf_counter()
     keep = keep_stays and folder is not None
     prints = {p.name: place_fingerprint(p.scenario, p.seed, n, keep) for p in region.places}
     done: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
@@ -137,6 +148,7 @@ def simulate_region(
             if found is not None:
                 done[p.name] = found
     left = [p for p in region.places if p.name not in done]
+    ran = {p.name for p in left}
     tasks: list[Task] = [(p.scenario, r, p.seed) for p in left for r in range(n)]
     collected: dict[str, dict[int, Replication]] = {p.name: {} for p in left}
     timings: dict[str, float] = {}
@@ -159,8 +171,21 @@ def simulate_region(
             bar.advance()
 
     job = partial(run_replication, engine=engine, keep_stays=keep)
+    work = Work(
+        "place replications",
+        lambda i: f"place {left[i // n].name}, replication {i % n}",
+        "or run again into the same folder to resume from the places already written",
+    )
     try:
-        _run_tasks(job, tasks, workers, client, finished, worker_timeout)
+        run_tasks(
+            job,
+            tasks,
+            finished,
+            work,
+            workers=workers,
+            client=client,
+            worker_timeout=worker_timeout,
+        )
     finally:
         bar.close()
     timings["wall_s"] = time.perf_counter() - start
@@ -179,6 +204,7 @@ def simulate_region(
         bands=bands,
         out=folder,
         timings=timings,
+        resumed=tuple(name for name in names if name not in ran),
     )
     if folder is not None:
         finish_region_folder(folder, result)
@@ -216,108 +242,3 @@ def _finish_place(
             tables["parameters"] = parameters
         write_region_place(folder, name, seed, fingerprint, scenario, tables)
     return measures.assign(place=name), bands.assign(place=name)
-
-
-def _run_tasks(
-    job: Callable[[Scenario, int, int], Replication],
-    tasks: Sequence[Task],
-    workers: int,
-    client: Any,
-    finished: Callable[[int, Replication], None],
-    worker_timeout: float,
-) -> None:
-    """Run every task, calling `finished(index, replication)` as each completes."""
-    if not tasks:
-        return
-    if client is not None:
-        _tasks_on_dask(job, tasks, client, finished, worker_timeout)
-    elif workers == 1:
-        for i, (scenario, r, seed) in enumerate(tasks):
-            finished(i, job(scenario, r, seed))
-    else:
-        _tasks_in_processes(job, tasks, workers, finished)
-
-
-def _tasks_in_processes(
-    job: Callable[[Scenario, int, int], Replication],
-    tasks: Sequence[Task],
-    workers: int,
-    finished: Callable[[int, Replication], None],
-) -> None:
-    """Tasks on local processes; a pool broken by a worker's death is replaced once and
-    the tasks it had not returned run again (each a plain function of its arguments)."""
-    done: set[int] = set()
-    for _ in range(2):
-        left = [i for i in range(len(tasks)) if i not in done]
-        pool = ProcessPoolExecutor(
-            max_workers=min(workers, len(left)), initializer=_ignore_interrupts
-        )
-        broken = False
-        try:
-            futures: dict[Future[Replication], int] = {}
-            try:
-                for i in left:
-                    futures[pool.submit(job, *tasks[i])] = i
-            except BrokenProcessPool:
-                broken = True
-            for future in as_completed(futures):
-                try:
-                    rep = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    continue
-                done.add(futures[future])
-                finished(futures[future], rep)
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
-        if not broken:
-            return
-    raise PlacesimError(
-        f"a worker process died twice (killed by the system, most often for lack of memory), "
-        f"with {len(tasks) - len(done)} of {len(tasks)} place replications not finished: use "
-        "fewer workers (--workers), keep no per-stay table (--no-stays), or run again into "
-        "the same folder to resume from the places already written"
-    )
-
-
-def _tasks_on_dask(
-    job: Callable[[Scenario, int, int], Replication],
-    tasks: Sequence[Task],
-    client: Any,
-    finished: Callable[[int, Replication], None],
-    worker_timeout: float,
-) -> None:
-    """Tasks on a Dask cluster; a worker that dies costs only its tasks, which the
-    scheduler runs again elsewhere (simulate's rules: :func:`placesim.simulate`)."""
-    from dask.distributed import as_completed as dask_completed
-
-    scenarios = [t[0] for t in tasks]
-    futures = client.map(job, scenarios, [t[1] for t in tasks], [t[2] for t in tasks], pure=False)
-    where = {future.key: i for i, future in enumerate(futures)}
-    remaining = len(futures)
-    every = min(1.0, worker_timeout)
-    try:
-        pending: Any = dask_completed(  # type: ignore[no-untyped-call]
-            futures, loop=client.loop, with_results=True, raise_errors=False
-        )
-        checked = time.monotonic()
-        while not pending.is_empty():
-            batch = pending.next_batch(block=False)
-            for future, result in batch:
-                i = where[future.key]
-                if future.status != "finished":
-                    _raise_dask_error(future, result, tasks[i][1])
-                finished(i, result)
-                remaining -= 1
-                future.release()
-            if batch:
-                continue
-            if time.monotonic() - checked >= every:
-                _require_workers(client, worker_timeout, remaining, len(futures))
-                checked = time.monotonic()
-            time.sleep(0.02)
-    except BaseException:
-        _cancel(client, futures)
-        raise

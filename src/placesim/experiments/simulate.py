@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import math
-import signal
 import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -23,6 +19,7 @@ from placesim.engine import check_engine, run_engine
 from placesim.errors import PlacesimError, PlacesimWarning
 from placesim.experiments.progress import Progress
 from placesim.experiments.resources import require_memory
+from placesim.experiments.tasks import WORKER_TIMEOUT_S, Work, run_tasks
 from placesim.measures import (
     SimulationResult,
     daily_table,
@@ -156,13 +153,6 @@ def compile_engine() -> None:
 
 HEADLINE_MEASURES: tuple[str, ...] = ("bed_days", "occupancy_mean", "los_mean")
 """Measures that --precision holds to its relative half-width, in every setting."""
-
-WORKER_TIMEOUT_S = 60.0
-"""Seconds a Dask cluster may have no worker before a run stops (`worker_timeout`).
-
-Long enough for a nanny or a job scheduler to replace a worker that died (a restart takes
-a few seconds), short enough that a cluster that lost every worker says so within a minute.
-"""
 
 
 def simulate(
@@ -340,184 +330,15 @@ def _run_all(
     worker_timeout: float = WORKER_TIMEOUT_S,
 ) -> list[Replication]:
     """Replications `reps`, in replication order, wherever they run."""
-    if client is not None:
-        return _run_on_dask(job, plan, reps, seed, client, bar, worker_timeout)
-    if workers == 1 or len(reps) == 1:
-        parts = []
-        for r in reps:
-            parts.append(job(plan, r, seed))
-            bar.advance()
-        return parts
-    return _run_in_processes(job, plan, reps, seed, workers, bar)
+    parts: list[Replication | None] = [None] * len(reps)
 
+    def finished(i: int, rep: Replication) -> None:
+        parts[i] = rep
+        bar.advance()
 
-def _run_in_processes(
-    job: Callable[[Plan | Scenario, int, int], Replication],
-    plan: Plan | Scenario,
-    reps: Sequence[int],
-    seed: int,
-    workers: int,
-    bar: Progress,
-) -> list[Replication]:
-    """Replications `reps` on a pool of local processes; a pool that breaks is replaced once.
-
-    A worker process that dies (the OOM killer's SIGKILL, say) breaks the whole pool:
-    ``concurrent.futures`` fails every replication it had not returned. Those are rerun on a
-    fresh pool; as each is a plain function of (plan, replication, seed), the tables are
-    the ones an undisturbed run gives. A second broken pool is one clear error.
-    """
-    done: dict[int, Replication] = {}
-    for _ in range(2):
-        left = [r for r in reps if r not in done]
-        if _run_pool(job, plan, left, seed, min(workers, len(left)), bar, done):
-            return [done[r] for r in reps]
-    raise PlacesimError(
-        f"a worker process died twice (killed by the system, most often for lack of "
-        f"memory), with {len(reps) - len(done)} of {len(reps)} replications not finished: "
-        "use fewer workers (--workers), keep no per-stay table (--no-stays), or use a "
-        "machine with more memory"
+    work = Work("replications", lambda i: f"replication {reps[i]}")
+    tasks = [(plan, r, seed) for r in reps]
+    run_tasks(
+        job, tasks, finished, work, workers=workers, client=client, worker_timeout=worker_timeout
     )
-
-
-def _ignore_interrupts() -> None:
-    """Worker processes leave Ctrl-C to the parent, which stops them (see `_stop_pool`)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _run_pool(
-    job: Callable[[Plan | Scenario, int, int], Replication],
-    plan: Plan | Scenario,
-    reps: Sequence[int],
-    seed: int,
-    workers: int,
-    bar: Progress,
-    done: dict[int, Replication],
-) -> bool:
-    """Run `reps` on a new pool into `done`; False if the pool broke before all were done.
-
-    On any exception (a replication's own error, Ctrl-C) the pool is stopped at once:
-    queued replications are cancelled and the worker processes terminated and reaped,
-    so none is left running.
-    """
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts)
-    broken = False
-    try:
-        jobs: dict[Future[Replication], int] = {}
-        try:
-            for r in reps:
-                jobs[pool.submit(job, plan, r, seed)] = r
-        except BrokenProcessPool:  # a worker died while the rest were being submitted
-            broken = True
-        for future in as_completed(jobs):
-            try:
-                done[jobs[future]] = future.result()
-            except BrokenProcessPool:
-                broken = True  # keep collecting the replications that did finish
-                continue
-            bar.advance()
-    except BaseException:
-        _stop_pool(pool)
-        raise
-    pool.shutdown(wait=True)
-    return not broken
-
-
-def _stop_pool(pool: ProcessPoolExecutor, grace_s: float = 2.0) -> None:
-    """Cancel what is queued on `pool`, terminate its worker processes and reap them."""
-    processes = list((pool._processes or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    deadline = time.monotonic() + grace_s
-    for process in processes:
-        process.join(max(0.0, deadline - time.monotonic()))
-        if process.is_alive():
-            process.kill()
-            process.join()
-
-
-def _run_on_dask(
-    job: Callable[[Plan | Scenario, int, int], Replication],
-    plan: Plan | Scenario,
-    reps: range,
-    seed: int,
-    client: Any,
-    bar: Progress,
-    worker_timeout: float,
-) -> list[Replication]:
-    """Replications `reps` on a Dask cluster, in replication order.
-
-    Replications lost with a worker that dies are the scheduler's to rerun when a worker is
-    back (a nanny restarts its worker; up to ``distributed.scheduler.allowed-failures``
-    deaths per replication, then ``KilledWorker``). A replication that raises is not
-    retried: it would raise again. What Dask cannot do is notice that no worker is left,
-    so while the run waits it checks, and a cluster with no worker for `worker_timeout`
-    seconds is an error rather than a wait for ever.
-    """
-    from dask.distributed import as_completed as dask_completed
-
-    n = len(reps)
-    futures = client.map(job, [plan] * n, reps, [seed] * n, pure=False)
-    where = {future.key: i for i, future in enumerate(futures)}
-    parts: list[Replication | None] = [None] * n
-    every = min(1.0, worker_timeout)
-    try:
-        pending: Any = dask_completed(  # type: ignore[no-untyped-call]
-            futures, loop=client.loop, with_results=True, raise_errors=False
-        )
-        checked = time.monotonic()
-        while not pending.is_empty():
-            batch = pending.next_batch(block=False)
-            for future, result in batch:
-                if future.status != "finished":
-                    _raise_dask_error(future, result, reps[where[future.key]])
-                parts[where[future.key]] = result
-                bar.advance()
-            if batch:
-                continue
-            if time.monotonic() - checked >= every:
-                _require_workers(client, worker_timeout, n - sum(p is not None for p in parts), n)
-                checked = time.monotonic()
-            time.sleep(0.02)
-    except BaseException:
-        _cancel(client, futures)
-        raise
     return [p for p in parts if p is not None]
-
-
-def _require_workers(client: Any, timeout: float, left: int, n: int) -> None:
-    """Return once the cluster has a worker; a PlacesimError if it has none for `timeout` s."""
-    if client.nthreads():
-        return
-    try:
-        client.wait_for_workers(1, timeout=timeout)
-    except TimeoutError:
-        address = getattr(client.scheduler, "address", "the scheduler")
-        raise PlacesimError(
-            f"no Dask worker has been connected to {address} for {timeout:g} s, with {left} "
-            f"of {n} replications not finished: start workers (dask worker {address}), or "
-            "wait longer for them (worker_timeout)"
-        ) from None
-
-
-def _raise_dask_error(future: Any, result: Any, replication: int) -> None:
-    """Raise the error of a replication that failed on the cluster."""
-    from distributed.scheduler import KilledWorker
-
-    if future.status == "error":
-        _, error, trace = result
-        if isinstance(error, KilledWorker):
-            deaths = error.allowed_failures + 1
-            raise PlacesimError(
-                f"replication {replication}: the Dask workers running it died {deaths} "
-                f"time{'s' * (deaths != 1)} (most often for lack of memory): give the workers "
-                "more memory, or keep no per-stay table (--no-stays)"
-            ) from None
-        raise error.with_traceback(trace)
-    raise PlacesimError(f"replication {replication} was cancelled on the Dask cluster")
-
-
-def _cancel(client: Any, futures: list[Any]) -> None:
-    """Cancel the replications still queued or running on the cluster (best effort)."""
-    with contextlib.suppress(Exception):  # the cluster may be why the run is stopping
-        client.cancel(futures)

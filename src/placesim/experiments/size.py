@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from placesim.errors import PlacesimError
-from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
+from placesim.experiments.simulate import simulate
+from placesim.experiments.tasks import WORKER_TIMEOUT_S
 from placesim.measures import (
     MEASURES,
     Period,

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from placesim.errors import PlacesimError, PlacesimWarning
-from placesim.experiments.simulate import WORKER_TIMEOUT_S, simulate
+from placesim.experiments.simulate import simulate
+from placesim.experiments.tasks import WORKER_TIMEOUT_S
 from placesim.reporting import read_checked_table, write_checked_table, write_table, write_text
 from placesim.scenario import (
     Scenario,

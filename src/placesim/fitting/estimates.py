@@ -220,15 +220,21 @@ def _censored_fit(
     return (shape, scale), -float(found.fun)
 
 
-def _kaplan_meier_quantiles(
-    x: npt.NDArray[np.float64], open_: npt.NDArray[np.bool_], points: int
-) -> list[float]:
-    """Quantiles of the Kaplan-Meier estimate of the stay distribution (stays still in
-    place censored); where the estimate never falls that low, the longest stay seen."""
+def _kaplan_meier(
+    x: npt.NDArray[np.float64], open_: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The Kaplan-Meier estimate of the stay distribution's survival (stays still in place
+    censored): the sorted times and the survival just after each."""
     order = np.argsort(x, kind="stable")
     t, ended = x[order], ~open_[order]
     at_risk = np.arange(t.size, 0, -1)
-    survival = np.cumprod(np.where(ended, 1.0 - 1.0 / at_risk, 1.0))
+    survival = np.cumprod(np.where(ended, 1.0 - 1.0 / at_risk, 1.0)).astype(np.float64)
+    return t, survival
+
+
+def _km_quantiles(
+    t: npt.NDArray[np.float64], survival: npt.NDArray[np.float64], points: int
+) -> list[float]:
     wanted = 1.0 - (np.arange(points) + 0.5) / points
     index = np.searchsorted(-survival, -wanted, side="left")
     return [float(t[min(i, t.size - 1)]) for i in index]
@@ -238,10 +244,11 @@ def fit_los(
     values: npt.NDArray[np.float64],
     families: Sequence[str],
     still_in_place: npt.NDArray[np.bool_] | None = None,
-) -> tuple[dict[str, Any], str]:
+) -> tuple[dict[str, Any], str, float]:
     """The length-of-stay distribution of `values` (days) among `families` by AIC, as the
-    scenario writes it, and a note: each family's AIC against the best, the chosen one's
-    Kolmogorov-Smirnov statistic (on the ended stays), and the mean with its 95% CI.
+    scenario writes it, a note (each family's AIC against the best, the chosen one's
+    Kolmogorov-Smirnov distance, and the mean with its 95% CI), and the mean's standard
+    error.
 
     Stays `still_in_place` when the data ends are right-censored: each lasts at least its
     value, and the fit is by maximum likelihood with their survival terms (Klein and
@@ -295,25 +302,35 @@ def fit_los(
     if not fits:
         raise PlacesimError("no length-of-stay family could be fitted")
     best = min(fits, key=lambda k: fits[k][0])
-    ks = stats.kstest(done, fits[best][2].cdf, method="asymp")
     others = ", ".join(f"{k} +{fits[k][0] - fits[best][0]:.1f}" for k in fits if k != best)
-    spec = fits[best][1]
-    mean = fits[best][3]
+    spec, model, mean = fits[best][1], fits[best][2], fits[best][3]
     chosen = f"{best} by AIC" + (f" ({others})" if others else "")
-    if "empirical" in families and n >= 200 and ks.pvalue < 0.001:
-        q = _kaplan_meier_quantiles(x, open_, _EMPIRICAL_POINTS)
-        spec = {"kind": "empirical", "values": [round(v, 4) for v in q]}
+    # Goodness of fit: Kolmogorov-Smirnov distance between the fitted CDF and the
+    # Kaplan-Meier estimate (the empirical CDF when nothing is censored), its p-value from
+    # the asymptotic distribution with the number of ended stays (approximate when some
+    # stays are censored).
+    t, survival = _kaplan_meier(x, open_)
+    distance = float(np.max(np.abs((1.0 - survival) - model.cdf(t))))
+    p_value = float(stats.kstwobign.sf(distance * math.sqrt(n)))
+    covered = float(survival[-1]) < 0.5 / _EMPIRICAL_POINTS  # the estimate reaches its tail
+    if "empirical" in families and n >= 200 and p_value < 0.001 and covered:
+        quantiles = [round(v, 4) for v in _km_quantiles(t, survival, _EMPIRICAL_POINTS)]
+        spec = {"kind": "empirical", "values": quantiles}
         chosen = (
             f"empirical ({_EMPIRICAL_POINTS} Kaplan-Meier quantiles): the best family, "
             f"{best}, fails KS"
         )
-    se = float(np.std(done, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+        mean = float(np.mean(quantiles))
+    # With censored stays the information is about that of the ended ones: the standard
+    # error of the mean is the fitted spread over the square root of their number.
+    sd = float(math.sqrt(model.var())) if math.isfinite(model.var()) else float(np.std(done))
+    se = sd / math.sqrt(n)
     censored = f", {int(open_.sum()):,} still in place (censored)" if open_.any() else ""
     note = (
-        f"{chosen}; KS D={ks.statistic:.3f} (p={ks.pvalue:.2g}); mean {mean:.2f} d "
-        f"(95% CI {mean - _Z95 * se:.2f} to {mean + _Z95 * se:.2f}){censored}"
+        f"{chosen}; KS D={distance:.3f} (p={p_value:.2g}); mean {mean:.2f} d "
+        f"(95% CI {max(mean - _Z95 * se, 0.0):.2f} to {mean + _Z95 * se:.2f}){censored}"
     )
-    return spec, note
+    return spec, note, se
 
 
 # ----------------------------------------------------------------------------- the fit
@@ -358,6 +375,20 @@ def fit_scenario_data(
         raise PlacesimError(f"end: {end} is not allowed: must be after start {start}")
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     window = f"{start} to {end - dt.timedelta(days=1)}"
+    times = extract.stays[["arrive", "leave", "requested", "ready"]]
+    last_day = pd.Timestamp(np.nanmax(times.to_numpy())).normalize()
+    first_day = extract.stays["arrive"].min().normalize()
+    if t1 > last_day + pd.Timedelta(days=1):
+        raise PlacesimError(
+            f"end: {end} is not allowed: the extract's last record is on {last_day:%Y-%m-%d}, "
+            "and days after it would count as days without crises (every rate diluted); "
+            f"give --end {last_day + pd.Timedelta(days=1):%Y-%m-%d} or earlier"
+        )
+    if t0 < first_day:
+        raise PlacesimError(
+            f"start: {start} is not allowed: the extract's first stay begins on "
+            f"{first_day:%Y-%m-%d}; give --start {first_day:%Y-%m-%d} or later"
+        )
     stays = journeys(extract.stays)
     inside = (stays["arrive"] >= t0) & (stays["arrive"] < t1)
     if not inside.any():
@@ -593,12 +624,17 @@ def _setting(
     data_end = pd.Timestamp(np.nanmax(stays[["arrive", "leave"]].to_numpy()))
     out: dict[str, Any] = {}
     given = extract.capacity.get(setting)
+    peak, over = _peak_census(rows, t0, t1, given)
     if given is not None:
-        out["capacity"] = fit.note(
-            f"settings.{setting}.capacity", given, "the extract's capacity table"
-        )
+        words = "the extract's capacity table"
+        if over:
+            words += (
+                f"; the census was above it on {over} days of {window} (at most {peak}): "
+                "places the extract does not describe (escalation beds?), so expect queues "
+                "the place did not have, or add them as an escalation plan"
+            )
+        out["capacity"] = fit.note(f"settings.{setting}.capacity", given, words)
     else:
-        peak = _peak_census(rows, t0, t1)
         out["capacity"] = fit.note(
             f"settings.{setting}.capacity",
             peak,
@@ -610,34 +646,43 @@ def _setting(
             f"{setting}: no stay begins and ends from {window}: its length of stay cannot be "
             "fitted; give a longer extract, or leave the setting out of it"
         )
-    values, still = _durations(begun, data_end)
-    spec, words = fit_los(values, families, still)
+    # To `ready` where most ended stays give it; then ended stays without it are left out
+    # (their stays run to leave and hold any delay, which the model adds itself).
+    ready_share = float(ended["ready"].notna().mean())
+    sample = begun[begun["ready"].notna() | begun["leave"].isna()] if ready_share >= 0.5 else begun
+    if ready_share >= 0.5:
+        left_out = len(begun) - len(sample)
+        until = "`ready`" + (
+            f" ({_count(left_out, suppress)} ended stays without it left out)" if left_out else ""
+        )
+    else:
+        until = (
+            f"`leave`: only {ready_share:.0%} of ended stays give `ready`, so the stays hold "
+            "their delays and run long"
+        )
+    values, still = _durations(sample, data_end)
+    spec, words, se = fit_los(values, families, still)
     n = len(values)
-    ready_share = float(begun["ready"].notna().mean())
-    until = "ready" if ready_share > 0.5 else "leave"
-    source = f"{_count(n, suppress)} stays begun {window}, to `{until}`"
-    if ranges and "mean" in spec and n > 1:
-        se = float(np.std(values[~still], ddof=1) / math.sqrt(max(int((~still).sum()), 1)))
-        spec = {
-            **spec,
-            "mean": {
-                "low": round(spec["mean"] - _Z90 * se, 4),
-                "high": round(spec["mean"] + _Z90 * se, 4),
-            },
-        }
-    out["los"] = fit.note(f"settings.{setting}.los", _rounded(spec), f"{source}; {words}", n)
     by_band: dict[str, Any] = {}
     for band in bands:
-        mine = begun[begun["age_band"] == band]
+        mine = sample[sample["age_band"] == band]
         if mine["leave"].notna().sum() >= MIN_BAND_STAYS and len(mine) < n:
             band_values, band_still = _durations(mine, data_end)
-            band_spec, band_words = fit_los(band_values, families, band_still)
+            band_spec, band_words, band_se = fit_los(band_values, families, band_still)
             by_band[band] = fit.note(
                 f"settings.{setting}.los_by_age_band.{band}",
-                _rounded(band_spec),
+                _rounded(_ranged(band_spec, band_se) if ranges else band_spec),
                 f"{_count(len(mine), suppress)} stays, {window}; {band_words}",
                 len(mine),
             )
+    covered = len(by_band) == len(bands)  # then `los` applies to no band: no range on it
+    ranged = _ranged(spec, se) if ranges and not covered else spec
+    out["los"] = fit.note(
+        f"settings.{setting}.los",
+        _rounded(ranged),
+        f"{_count(n, suppress)} stays begun {window}, to {until}; {words}",
+        n,
+    )
     if by_band:
         out["los_by_age_band"] = by_band
     if setting != "acute" and setting != "care_home":
@@ -645,11 +690,23 @@ def _setting(
     return out
 
 
+def _ranged(spec: dict[str, Any], se: float) -> dict[str, Any]:
+    """`spec` with its mean as a 10th-90th percentile range from its standard error."""
+    if "mean" not in spec or not math.isfinite(se) or se <= 0:
+        return spec
+    mean = float(spec["mean"])
+    low = max(mean - _Z90 * se, mean / 10)
+    return {**spec, "mean": {"low": round(low, 4), "high": round(mean + _Z90 * se, 4)}}
+
+
 def _rounded(spec: dict[str, Any]) -> dict[str, Any]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in spec.items()}
 
 
-def _peak_census(rows: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp) -> int:
+def _peak_census(
+    rows: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp, capacity: int | str | None = None
+) -> tuple[int, int]:
+    """The largest midnight census in [t0, t1), and the days it is above `capacity`."""
     midnights = pd.date_range(t0, t1, freq="D", inclusive="right")
     arrive = np.sort(rows["arrive"].to_numpy())
     leave = np.sort(rows["leave"].fillna(pd.Timestamp.max).to_numpy())
@@ -657,7 +714,10 @@ def _peak_census(rows: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp) -> int:
     census = np.searchsorted(arrive, times, side="right") - np.searchsorted(
         leave, times, side="right"
     )
-    return int(census.max()) if census.size else 0
+    if not census.size:
+        return 0, 0
+    over = int((census > capacity).sum()) if isinstance(capacity, int) else 0
+    return int(census.max()), over
 
 
 def _outcomes(
@@ -764,7 +824,7 @@ def _discharge(
         if float(days.max()) <= 0:
             spec, words = {"kind": "fixed", "days": 0.0}, "every one asked at once"
         else:
-            spec, words = fit_los(days, [f for f in families if f != "empirical"])
+            spec, words, _ = fit_los(days, [f for f in families if f != "empirical"])
         assessment[pathway] = fit.note(
             f"discharge.assessment_days.{pathway}",
             _rounded(spec),

@@ -190,7 +190,10 @@ class _Checker:
     def flag(
         self, bad: np.ndarray, name: str, allowed: str | Callable[[str], str], outcome: str
     ) -> None:
-        """Record a problem for every row where `bad` is set; drop them if outcome says."""
+        """Record a problem for every row where `bad` is set; drop them if outcome says.
+        A row already dropped is not reported again for a field it would have kept."""
+        if outcome != "dropped":
+            bad = bad & ~self.drop
         if not bad.any():
             return
         values = self.frame[name].to_numpy() if name in self.frame else np.full(len(bad), "")
@@ -211,16 +214,24 @@ def _apply_codes(
             frame[name] = frame[name].map(lambda v, m=mapping: m.get(v, v))
 
 
+_DAY_FIRST = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
+
+
 def _times(column: pd.Series) -> pd.Series:
-    """Date-times from text: ISO 8601 first, then day-first (03/04/2025 is 3 April)."""
+    """Date-times from text: ``2025-04-03 14:20`` and the rest of ISO 8601 (a time zone is
+    converted to UTC and dropped), and the UK's day-first ``03/04/2025 14:20`` (3 April).
+    Anything else is left missing, to be reported: never guessed."""
     text = column.str.strip()
     parsed = pd.to_datetime(text, format="%Y-%m-%d %H:%M", errors="coerce")  # the usual
-    other = parsed.isna() & (text != "")
+    other = (parsed.isna() & (text != "")).to_numpy()
     if other.any():
-        parsed[other] = pd.to_datetime(text[other], format="ISO8601", errors="coerce")
-    retry = parsed.isna() & (text != "")
-    if retry.any():
-        parsed[retry] = pd.to_datetime(text[retry], dayfirst=True, format="mixed", errors="coerce")
+        iso = pd.to_datetime(text[other], format="ISO8601", errors="coerce", utc=True)
+        parsed[other] = iso.dt.tz_convert(None).to_numpy()
+    slash = (parsed.isna() & text.str.match(_DAY_FIRST)).to_numpy()
+    if slash.any():
+        parsed[slash] = pd.to_datetime(
+            text[slash], dayfirst=True, format="mixed", errors="coerce"
+        ).to_numpy()
     return parsed.astype("datetime64[ns]")
 
 
@@ -501,13 +512,13 @@ def _stays(
     )
     rows = out["row"].to_numpy()
     for mask, name, allowed in (
-        (duplicate, "duplicate", "a stay once: the same person, setting and arrive again"),
-        (overlap, "overlap", "a stay that begins after the person's previous stay there ended"),
+        (duplicate, "duplicate", "a stay given once: the same person, setting and arrive as row"),
+        (overlap, "overlap", "a stay that begins after the person's stay there in row"),
     ):
         for i in np.flatnonzero(mask):
-            problems.append(
-                Problem("stays", int(rows[i]), name, str(arrive[i]), allowed, "dropped")
-            )
+            when = f"{pd.Timestamp(arrive[i]):%Y-%m-%d %H:%M}"
+            words = f"{allowed} {int(rows[i - 1])}" + (" ends" if name == "overlap" else "")
+            problems.append(Problem("stays", int(rows[i]), name, when, words, "dropped"))
     out = out[~(duplicate | overlap)].sort_values(["person", "arrive", "row"], kind="stable")
     return pd.DataFrame(out.reset_index(drop=True))
 

@@ -125,6 +125,9 @@ class RegionResult:
     timings
         Wall time of the run and the places' summed timings, in seconds, and the episodes
         and events of the replications run now (not of places read back on resuming).
+    resumed
+        The places read back from `out` (written by an earlier run of the same region,
+        scenario, seed and replications) rather than run.
     """
 
     name: str
@@ -136,6 +139,7 @@ class RegionResult:
     bands: pd.DataFrame
     out: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    resumed: tuple[str, ...] = ()
 
     @property
     def places(self) -> list[str]:

@@ -1475,7 +1475,13 @@ def region_html(result: RegionResult) -> str:
                 _table(
                     ["Place", *(str(c).replace("_", " ") for c in table.columns[1:])],
                     [
-                        [str(row[0]), *(f"{float(v):,.3g}" for v in row[1:])]
+                        [
+                            str(row[0]),
+                            *(
+                                format_number(float(v), measure_unit(str(c), "acute"))
+                                for c, v in zip(table.columns[1:], row[1:], strict=True)
+                            ),
+                        ]
                         for row in table.itertuples(index=False)
                     ],
                 )

@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 REGION_JSON = "region.json"
+_SUMMARIES = ("summary_by_place.csv", "region_summary.csv", "places.csv", "report.html")
 REGION_TABLES = ("measures", "daily", "stays", "bands", "parameters")
 """The tables a place may have in a region folder, each a Parquet dataset by place."""
 
@@ -97,6 +98,10 @@ def claim_region_folder(out: Path, region: Region, replications: int) -> None:
                 "another folder or remove it"
             )
     out.mkdir(parents=True, exist_ok=True)
+    # The summaries of an earlier run describe it, not this one: they go until this one
+    # writes its own (its places, checked against their manifests, are kept to resume).
+    for name in _SUMMARIES:
+        (out / name).unlink(missing_ok=True)
     names = {p.name for p in region.places}
     for manifest in sorted((out / "places").glob("*.json")):
         held = _read_json(manifest)

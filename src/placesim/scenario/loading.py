@@ -36,6 +36,7 @@ from placesim.scenario.uncertainty import (
     QUANTILE_LIMIT,
     UncertainInput,
     Uncertainty,
+    explain_ranges,
     find_uncertain,
     looks_uncertain,
     place_values,
@@ -328,7 +329,12 @@ def parse_scenario(data: Any) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(describe_validation_error(exc, data)) from None
+        ranges = explain_ranges(data, _schema())
+        said = tuple(p.split(":", 1)[0] for p in ranges)
+        others = [
+            p for p in describe_validation_error(exc, data) if not p.startswith(said or ("\0",))
+        ]
+        raise ScenarioError(ranges + others) from None
     problems = check_scenario(scenario)
     if problems:
         raise ScenarioError(problems)

@@ -14,6 +14,7 @@ share, and a variant with a changed range stays paired.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import math
 import re
@@ -30,6 +31,7 @@ __all__ = [
     "UncertainInput",
     "Uncertainty",
     "draw_uniform",
+    "explain_ranges",
     "find_uncertain",
     "looks_uncertain",
     "path_key",
@@ -236,7 +238,9 @@ def _family(spec: Mapping[str, Any], limits: _Limits) -> tuple[str, tuple[float,
     if name is None:  # {low, high}: the family follows what the field allows
         name = "beta" if limits.share else "lognormal" if limits.positive else "normal"
     if name not in _FAMILIES:
-        raise ValueError(f"distribution {name!r} is not one of {', '.join(_FAMILIES)}")
+        close = difflib.get_close_matches(str(name), list(_FAMILIES), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"distribution {name!r} is not one of {', '.join(_FAMILIES)}{hint}")
     forms = _FAMILIES[name]
     if given not in forms:
         options = " or ".join("{" + ", ".join(sorted(f)) + "}" for f in forms)
@@ -356,27 +360,33 @@ def _walk(
     defs: Mapping[str, Any],
     location: Location,
     path: str,
+    near: bool = False,
 ) -> Iterator[tuple[str, Location, Mapping[str, Any], _Limits | None]]:
-    """Each uncertain value under `value`: its path, location, spec and the field's limits."""
+    """Each uncertain value under `value`: its path, location, spec and the field's limits;
+    with `near`, instead each mapping written where only a number may go."""
     options = _resolve(node, defs) if node is not None else []
-    if looks_uncertain(value):
+    if looks_uncertain(value) and not near:
         yield path, location, value, _limits(options)
         return
     if isinstance(value, dict):
         obj = _object_for(options, value)
+        if near and obj is None and _limits(options) is not None:
+            yield path, location, value, _limits(options)
+            return
         for key, child in value.items():
             sub: Mapping[str, Any] | None = None
             if obj is not None:
                 extra = obj.get("additionalProperties")
                 sub = obj.get("properties", {}).get(key, extra if isinstance(extra, dict) else None)
             where = f"{path}.{key}" if path else str(key)
-            yield from _walk(child, sub, defs, (*location, key), where)
+            yield from _walk(child, sub, defs, (*location, key), where, near)
     elif isinstance(value, list):
         arrays = [o for o in options if o.get("type") == "array"]
         items = arrays[0].get("items") if arrays else None
         for i, child in enumerate(value):
             sub_items = items if isinstance(items, dict) else None
-            yield from _walk(child, sub_items, defs, (*location, i), path + _item_part(value, i))
+            part = path + _item_part(value, i)
+            yield from _walk(child, sub_items, defs, (*location, i), part, near)
 
 
 def find_uncertain(
@@ -429,6 +439,32 @@ def find_uncertain(
             seen[key] = path
             inputs.append(found)
     return tuple(inputs), problems
+
+
+def explain_ranges(data: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Problems of mappings written where only a number may go that are not ranges: a
+    misspelt key (``hgih``) or a missing one (``{low: 80}``), with what a range is."""
+    problems = []
+    for path, _, spec, _ in _walk(data, schema, schema.get("$defs", {}), (), "", near=True):
+        if (
+            looks_uncertain(spec)
+            and "distribution" in spec
+            and spec["distribution"] not in _FAMILIES
+        ):
+            continue  # find_uncertain names a bad family itself
+        unknown = [str(k) for k in spec if k not in _KEYS]
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, sorted(_KEYS), n=1, cutoff=0.6)
+            hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        why = f"unknown key(s) {', '.join(hints)}" if hints else "it is not a whole range"
+        problems.append(
+            f"{path}: {_show(spec)} is not allowed: a number, or a range {{low, high}} (the "
+            "10th and 90th percentiles) or a distribution {distribution: normal, lognormal, "
+            f"beta, uniform or triangular, with its parameters}}; {why} "
+            "(docs/uncertainty.md)"
+        )
+    return problems
 
 
 def _show(spec: Mapping[str, Any]) -> str:
