@@ -466,7 +466,10 @@ def _parser() -> argparse.ArgumentParser:
         "--local-codes", action="store_true", help="local codes for settings and pathways"
     )
     synth.add_argument(
-        "--broken-rows", type=_whole_number(0), default=0, help="rows made unusable, of each kind"
+        "--broken-rows",
+        type=_whole_number(0),
+        default=0,
+        help="rows made unusable in all, the kinds in turn",
     )
 
     back = sub.add_parser(

@@ -598,8 +598,8 @@ class BacktestResult:
         cal = self.scenario.calendar
         title = f"placesim backtest: {self.scenario.name}"
         lead = (
-            f"{cal.start_date} to {cal.end_date}, started from the census of the extract "
-            f"{Path(self.source).name} on {cal.start_date}; {self.result.replications} "
+            f"{cal.start_date} to {cal.end_date}, started from the census on {cal.start_date} "
+            f"of the extract '{Path(self.source).name}'; {self.result.replications} "
             f"replications on seed {self.result.seed}."
         )
         return backtest_html(
