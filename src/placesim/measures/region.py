@@ -156,7 +156,12 @@ class RegionResult:
         spread of its places (:func:`place_spread`), summarised over replications."""
         totals = region_totals(self.measures)
         spread = place_spread(self.measures, self._shared_targets())
-        return summarise(pd.concat([totals, spread], ignore_index=True), confidence)
+        table = summarise(pd.concat([totals, spread], ignore_index=True), confidence)
+        # A count of places lies between none and all of them, whatever a t interval says.
+        places = table["unit"] == "places"
+        for column in ("ci_low", "ci_high"):
+            table.loc[places, column] = table.loc[places, column].clip(0, len(self.places))
+        return table
 
     def _shared_targets(self) -> dict[str, float]:
         """The target occupancy per setting, when every place has the same one."""

@@ -291,13 +291,16 @@ class SimulationResult:
         if setting is None:
             defined = self.plan.defined_settings()
             setting = "acute" if "acute" in defined else defined[0]
-        return sensitivity_table(
+        table = sensitivity_table(
             self.scenario.uncertain_inputs,
             self.parameters,
             self.replication_measures(period),
             measure,
             setting,
         )
+        found = find_period(period, self.plan)
+        table.attrs["period"] = "the whole run" if found is None else found.label
+        return table
 
     @cached_property
     def plan(self) -> Plan:

@@ -500,8 +500,15 @@ def _interventions_table(sc: Scenario) -> str:
     if not sc.interventions:
         return "<h3>Interventions</h3><p>None: the scenario runs today's services unchanged.</p>"
     rows = []
-    for lever in sc.interventions:
+    ranges = {spec.path: spec for spec in sc.uncertain_inputs}
+    names = [lever.name for lever in sc.interventions]
+    for i, lever in enumerate(sc.interventions):
         data = lever.model_dump(mode="json")
+        part = f"[{lever.name}]" if lever.name and names.count(lever.name) == 1 else f"[{i}]"
+        for key in list(data):
+            spec = ranges.get(f"interventions{part}.{key}")
+            if spec is not None:  # shown at its median, with the range each replication draws
+                data[key] = f"{_param(data[key])} (uncertain: {spec.low:.4g} to {spec.high:.4g})"
         if isinstance(lever, LocalityRollout):
             when = "; ".join(
                 f"from {p.start}: {_where(p.localities, p.partnerships)}" for p in lever.phases
@@ -1382,7 +1389,7 @@ def sensitivity_html(result: SimulationResult, table: pd.DataFrame) -> str:
     r2 = float(table["r_squared"].iloc[0])
     body = (
         f"<p>How much of the spread of {_e(measure.replace('_', ' '))} in "
-        f"{_e(_label(setting).lower())} across "
+        f"{_e(_label(setting).lower())} ({_e(table.attrs.get('period', 'the whole run'))}) across "
         f"{result.replications} replications each uncertain input explains. The inputs "
         f"together explain {r2:.0%} of its variance (R squared of a linear fit); the rest is "
         "the randomness of arrivals and stays. Method and limits: docs/uncertainty.md.</p>"

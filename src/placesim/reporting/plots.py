@@ -828,7 +828,14 @@ def plot_tornado(table: pd.DataFrame, name: str = "", *, ax: Axes | None = None)
     ax.margins(x=0.12)
     measure = str(table.attrs.get("measure", "measure"))
     setting = str(table.attrs.get("setting", ""))
-    ax.set_xlabel(f"{measure.replace('_', ' ')}, {_label(setting)}")
+    period = table.attrs.get("period")
+    ax.set_xlabel(
+        f"{measure.replace('_', ' ')}, {_label(setting)}" + (f", {period}" if period else "")
+    )
+    if table.attrs.get("unit") == "ratio":
+        from matplotlib.ticker import PercentFormatter
+
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     reps = int(table["replications"].to_numpy()[0]) if len(table) else 0
     ax.set_title(
         f"{name + ', ' if name else ''}{reps} replications: each input at its 10th (blue) "

@@ -135,7 +135,8 @@ def format_sensitivity(table: pd.DataFrame) -> str:
     ]
     widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
     lines = [
-        f"Sensitivity of {measure} ({setting.replace('_', ' ')}) to the uncertain inputs, "
+        f"Sensitivity of {measure} ({setting.replace('_', ' ')}, "
+        f"{table.attrs.get('period', 'the whole run')}) to the uncertain inputs, "
         f"over {n} replications:",
         "  " + "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip(),
     ]
