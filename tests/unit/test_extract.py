@@ -183,3 +183,30 @@ def test_a_fit_past_the_end_of_the_data_is_refused(tmp_path: Path) -> None:
     folder = _write(tmp_path / "x", [_row()])
     with pytest.raises(PlacesimError, match=r"end: 2026-04-01 is not allowed: the extract's last"):
         fit(folder, "2025-04-03", "2026-04-01")
+
+
+def test_figures_resting_on_few_people_are_pooled_and_counts_suppressed(tmp_path: Path) -> None:
+    from placesim.fitting import fit
+
+    stays = []
+    for i in range(12):  # twelve acute stays of people under 65, home after a few days
+        day = 3 + 2 * i
+        stays.append(
+            _row(
+                person=str(100 + i),
+                age="40",
+                arrive=f"2025-04-{day:02d} 10:00",
+                leave=f"2025-04-{day + 1:02d} 10:00",
+                requested=f"2025-04-{day:02d} 09:00",
+                ready=f"2025-04-{day + 1:02d} 09:00",
+            )
+        )
+    stays.append(_row(person="200", age="80", next="P3"))  # one person over 65
+    folder = _write(tmp_path / "x", stays)
+    fitted = fit(folder, "2025-04-03", "2025-04-27", suppress=5)
+    notes = fitted.estimates.set_index("path")["note"]
+    assert "too few in this band" in notes["triage.home.65+"]
+    assert "too few in this band" in notes["discharge.pathways.65+"]
+    shares = fitted.scenario.discharge.pathways["65+"]
+    assert shares.P3 < 0.1  # every band's shares, not the one person's P3
+    assert notes["triage.home.65+"].startswith("first services of fewer than 5 crises")

@@ -421,11 +421,11 @@ def fit_scenario_data(
     settings: dict[str, Any] = {}
     for setting in defined:
         settings[setting] = _setting(
-            fit, extract, stays, setting, bands, t0, t1, window, suppress, ranges, families
+            fit, extract, stays, setting, defined, bands, t0, t1, window, suppress, ranges, families
         )
     fit.data["settings"] = settings
     if "acute" in defined:
-        _discharge(fit, stays, bands, t0, t1, window, suppress, families)
+        _discharge(fit, stays, defined, bands, t0, t1, window, suppress, families)
     _referrals(fit, stays, t0, t1, years, window, suppress)
     _initial_state(fit, extract, stays, t0)
     return fit
@@ -569,7 +569,8 @@ def _triage(
         for band in bands:
             mine = rows[rows["age_band"] == band]["setting"].value_counts()
             n = int(mine.sum())
-            use = mine if n > 0 else rows["setting"].value_counts()
+            small = n < max(suppress, 1)  # a share of a few people could reveal them
+            use = rows["setting"].value_counts() if small else mine
             if int(use.sum()) == 0:
                 use = overall
             total = int(use.sum())
@@ -581,12 +582,29 @@ def _triage(
                 f"triage.{residence}.{band}",
                 shares,
                 f"first services of {_count(n, suppress)} crises, {window}"
-                + ("" if n > 0 else " (none in this band: the residence's shares)"),
+                + (" (too few in this band: the residence's shares)" if small else ""),
                 n,
             )
         if table:
             triage[residence] = table
     fit.data["triage"] = triage
+
+
+def _fold(shares: dict[str, float], defined: Sequence[str], home: str) -> str:
+    """Move the shares that lead to settings the extract has no stays of into `home` (the
+    journey leaves the modelled services there); returns words saying so, or ''."""
+    gone = [
+        k for k in shares if _FOLLOWS.get(k, "") and _FOLLOWS[k] not in defined and shares[k] > 0
+    ]
+    for key in gone:
+        shares[home] = round(shares[home] + shares[key], 6)
+        shares[key] = 0.0
+    if not gone:
+        return ""
+    return (
+        f" ({', '.join(gone)} lead to services the extract has no stays of: counted as "
+        f"{home}, leaving the modelled services)"
+    )
 
 
 def _close(shares: dict[str, float]) -> None:
@@ -610,6 +628,7 @@ def _setting(
     extract: Extract,
     stays: pd.DataFrame,
     setting: str,
+    defined: Sequence[str],
     bands: Sequence[str],
     t0: pd.Timestamp,
     t1: pd.Timestamp,
@@ -686,7 +705,7 @@ def _setting(
     if by_band:
         out["los_by_age_band"] = by_band
     if setting != "acute" and setting != "care_home":
-        out["outcomes"] = _outcomes(fit, setting, ended, window, suppress)
+        out["outcomes"] = _outcomes(fit, setting, ended, window, suppress, defined)
     return out
 
 
@@ -721,7 +740,12 @@ def _peak_census(
 
 
 def _outcomes(
-    fit: Fit, setting: str, ended: pd.DataFrame, window: str, suppress: int
+    fit: Fit,
+    setting: str,
+    ended: pd.DataFrame,
+    window: str,
+    suppress: int,
+    defined: Sequence[str],
 ) -> dict[str, Any]:
     from placesim.fitting.extract import NEXT
 
@@ -730,13 +754,14 @@ def _outcomes(
     if n == 0:
         raise PlacesimError(f"{setting}: no ended stay says where the person went (`next`)")
     shares = {d: round(float(nexts.get(d, 0)) / n, 6) for d in NEXT[setting]}
-    _close(shares)
     cis = {d: _wilson(int(nexts.get(d, 0)), n) for d in shares}
     words = ", ".join(f"{d} {shares[d]:.3f} ({cis[d][0]:.3f}-{cis[d][1]:.3f})" for d in shares)
+    folded = _fold(shares, defined, "independent" if setting == "reablement" else "home")
+    _close(shares)
     noted: dict[str, Any] = fit.note(
         f"settings.{setting}.outcomes",
         shares,
-        f"where {_count(n, suppress)} stays ended {window} went (95% CIs): {words}",
+        f"where {_count(n, suppress)} stays ended {window} went (95% CIs): {words}{folded}",
         n,
     )
     return noted
@@ -745,6 +770,7 @@ def _outcomes(
 def _discharge(
     fit: Fit,
     stays: pd.DataFrame,
+    defined: Sequence[str],
     bands: Sequence[str],
     t0: pd.Timestamp,
     t1: pd.Timestamp,
@@ -759,19 +785,22 @@ def _discharge(
     for band in bands:
         mine = told[told["age_band"] == band]["next"].value_counts()
         n = int(mine.sum())
-        use = mine if n > 0 else overall
+        small = n < max(suppress, 1)
+        use = overall if small else mine
         total = int(use.sum())
         if total == 0:
             raise PlacesimError("acute: no stay says where the person went (`next`: P0-P3, death)")
         shares = {
             p: round(float(use.get(p, 0)) / total, 6) for p in ("P0", "P1", "P2", "P3", "death")
         }
+        folded = _fold(shares, defined, "P0")
         _close(shares)
         pathways[band] = fit.note(
             f"discharge.pathways.{band}",
             shares,
             f"pathways of {_count(n, suppress)} acute stays begun {window}"
-            + ("" if n > 0 else " (none in this band: every band's shares)"),
+            + (" (too few in this band: every band's shares)" if small else "")
+            + folded,
             n,
         )
     discharge: dict[str, Any] = {"pathways": pathways}
@@ -850,10 +879,18 @@ def _referrals(
     refs = refs[(refs["arrival"] >= t0) & (refs["arrival"] < t1)]
     days = (t1 - t0).days
     streams = []
-    for (setting, band, residence), rows in refs.groupby(
-        ["setting", "age_band", "residence"], sort=True
-    ):
-        k = len(rows)
+    grouped = refs.groupby(["setting", "age_band", "residence"], sort=True).size()
+    counts: dict[tuple[str, str, str], int] = {
+        (str(key[0]), str(key[1]), str(key[2])): int(v)  # type: ignore[index]
+        for key, v in grouped.items()
+    }
+    for (setting, band, residence), k in counts.items():
+        mine = {key: v for key, v in counts.items() if key[0] == setting}
+        largest = max(mine, key=lambda key: mine[key]) == (setting, band, residence)
+        if k < suppress and not largest:
+            continue  # pooled into the setting's largest stream, which takes its count
+        if largest:  # the setting's streams too small to show join it
+            k = sum(v for v in mine.values() if v < suppress) + (k if k >= suppress else 0)
         low, high = (x / days for x in _poisson_ci(k))
         streams.append(
             {
