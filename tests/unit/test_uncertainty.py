@@ -946,3 +946,31 @@ def test_a_misspelt_range_is_named_with_what_a_range_is() -> None:
         assert problem.startswith(f"{LOS}: ") and words in problem, problem
     with pytest.raises(ScenarioError, match="did you mean 'uniform'"):
         scenario_with(at(LOS, {"distribution": "unifrom", "min": 30, "max": 40}))
+
+
+def test_value_of_information_of_a_hand_worked_choice() -> None:
+    """gain = x1 - 0.5 (+ noise), x1 and x2 uniform on (0, 1): knowing x1 before choosing
+    is worth E[max(0, x1 - 0.5)] - max(0, E[x1 - 0.5]) = 1/8 exactly; x2 is worth nothing."""
+    from placesim.measures.sensitivity import value_of_information
+
+    n = 4000
+    rng = np.random.default_rng(4)
+    x1, x2 = rng.random(n), rng.random(n)
+    gain = pd.Series(x1 - 0.5 + rng.normal(0.0, 0.1, n))
+    params = pd.DataFrame(
+        {
+            "replication": np.tile(np.arange(n), 2),
+            "path": ["a"] * n + ["b"] * n,
+            "value": np.concatenate([x1, x2]),
+        }
+    )
+    specs = [
+        UncertainInput("a", ("a",), {}, "uniform", (0.0, 1.0), False),
+        UncertainInput("b", ("b",), {}, "uniform", (0.0, 1.0), False),
+    ]
+    table = value_of_information(specs, params, gain).set_index("path")
+    # The estimator's standard error: sd of max(0, x1 - 0.5) (about 0.15) / sqrt(n).
+    se = float(np.std(np.maximum(x1 - 0.5, 0.0)) / math.sqrt(n))
+    assert abs(table.loc["a", "evppi"] - 0.125) <= 4 * se
+    assert table.loc["b", "evppi"] <= 4 * se
+    assert table.loc["a", "evpi"] >= table.loc["a", "evppi"] - 4 * se

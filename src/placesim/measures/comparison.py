@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from placesim.errors import PlacesimError
 from placesim.measures.outcomes import replication_outcomes
 from placesim.measures.periods import Period, find_period, period_window
 from placesim.measures.result import SimulationResult
@@ -149,6 +150,47 @@ class Comparison:
         if names[base] == names[scenario]:
             return f"days at level {k} ({names[base]})"
         return f"days at level {k} ({base}: {names[base]}; {scenario}: {names[scenario]})"
+
+    def value_of_information(
+        self,
+        measure: str = "bed_days",
+        setting: str = "acute",
+        scenario: str | None = None,
+        better: str = "lower",
+    ) -> pd.DataFrame:
+        """What knowing each uncertain input before choosing between the base and
+        `scenario` (default: the second) would be worth, in the measure's unit: its
+        expected value of partial perfect information, and the EVPI of all of them
+        (:func:`placesim.measures.sensitivity.value_of_information`). `better` says which
+        way the measure should go (``lower`` for bed days, ``higher`` for admissions
+        avoided); over the comparison's period. An input with EVPPI near 0 cannot change the
+        choice: no study of it is worth its cost; a large one is worth studying first.
+        """
+        from placesim.measures.sensitivity import value_of_information
+
+        if better not in ("lower", "higher"):
+            raise PlacesimError(f"better: {better!r} is not allowed: 'lower' or 'higher'")
+        base = self.results[0]
+        other = self.results[1] if scenario is None else self._result(scenario)
+        inputs = other.scenario.uncertain_inputs or base.scenario.uncertain_inputs
+        params = other.parameters if not other.parameters.empty else base.parameters
+
+        def values(r: SimulationResult) -> pd.Series:
+            m = r.replication_measures(self.period)
+            rows = m[(m["measure"] == measure) & (m["setting"] == setting)]
+            return rows.set_index("replication")["value"].astype(float)
+
+        gain = values(base) - values(other)
+        if better == "higher":
+            gain = -gain
+        return value_of_information(inputs, params, gain)
+
+    def _result(self, name: str) -> SimulationResult:
+        for r in self.results:
+            if r.scenario.name == name:
+                return r
+        names = ", ".join(r.scenario.name for r in self.results)
+        raise PlacesimError(f"scenario: {name!r} is not in the comparison ({names})")
 
     def decisions(self) -> pd.DataFrame:
         """The decision table: for each scenario against the base, the headline measures
