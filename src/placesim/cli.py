@@ -1076,6 +1076,11 @@ def _sensitivity(args: argparse.Namespace) -> int:
     n = args.replications
     if n is None:
         n = max(scenario.calendar.replications, SENSITIVITY_REPLICATIONS)
+    if n < len(inputs) + 3:
+        raise PlacesimError(
+            f"--replications: {n} is too few for {len(inputs)} uncertain inputs: run at least "
+            f"{len(inputs) + 3} (and {SENSITIVITY_REPLICATIONS} or more for a steady ranking)"
+        )
     out = args.out
     if out is None:
         out = Path("placesim-out") / f"{args.file.stem}-sensitivity"
