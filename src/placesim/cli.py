@@ -797,21 +797,6 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
-def _text_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 0) -> str:
-    """A table for the terminal: a header row over right-aligned columns (the first `left`
-    left-aligned), indented two spaces."""
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        shown = (
-            c.ljust(w) if i < left else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-        return ("  " + "  ".join(shown)).rstrip()
-
-    return "\n".join([line(headers), *(line(r) for r in rows)])
-
-
 def _labelled(measure: str, unit: str) -> str:
     """A column heading that names a measure and its unit: ``capacity_gap (beds)``."""
     return f"{measure} ({'%' if unit == 'ratio' else unit})"
@@ -869,7 +854,7 @@ def _size(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from placesim.experiments.size import size
-    from placesim.reporting import format_number
+    from placesim.reporting import format_number, text_table
     from placesim.scenario import load_scenario
 
     if args.weekly:
@@ -911,7 +896,7 @@ def _size(args: argparse.Namespace) -> int:
             "95% CI",
             _labelled("capacity", unit),
         ]
-        print(_text_table(headers, rows))
+        print(text_table(headers, rows, left=0))
         if args.out is not None:
             from placesim.reporting.outputs import write_experiment
 
@@ -970,7 +955,7 @@ def _size(args: argparse.Namespace) -> int:
             tried["capacity"], *_numbers(tried, "mean", "upper"), tried["met"], strict=True
         )
     ]
-    print(_text_table(headers, rows))
+    print(text_table(headers, rows, left=0))
     print(result.describe())
     if args.out is not None:
         print(_wrote(result.write(args.out), args.out))
@@ -981,7 +966,7 @@ def _warmup(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from placesim.experiments.warmup import suggest_warmup
-    from placesim.reporting import format_number
+    from placesim.reporting import format_number, text_table
     from placesim.scenario import load_scenario
 
     scenario = load_scenario(args.file)
@@ -1009,7 +994,7 @@ def _warmup(args: argparse.Namespace) -> int:
         )
     ]
     headers = ["day", "date", _labelled("census", unit), _labelled("smoothed census", unit)]
-    print(_text_table(headers, rows))
+    print(text_table(headers, rows, left=0))
     print(
         f"level {format_number(advice.level, unit)} +/- {format_number(advice.band, unit)} "
         f"{'' if unit == 'ratio' else unit}; suggested warm-up: {advice.suggested_days} days "
@@ -1153,6 +1138,7 @@ def _synth(args: argparse.Namespace) -> int:
 def _backtest(args: argparse.Namespace) -> int:
     from placesim.fitting import backtest, read_extract
     from placesim.fitting.backtest import MIN_REPLICATIONS
+    from placesim.reporting import text_table
     from placesim.scenario import load_scenario
 
     if args.replications is not None and args.replications < MIN_REPLICATIONS:
@@ -1196,7 +1182,7 @@ def _backtest(args: argparse.Namespace) -> int:
         for r in result.table.to_dict("records")
     ]
     head = ["series", "setting", "points", "in 90% band", "bias %", "MAPE %", "verdict"]
-    print(_text_table(head, rows, left=2))
+    print(text_table(head, rows, left=2))
     print(f"verdict: {result.verdict}", flush=True)
     print(_wrote(result.write(out, report=args.report), out))
     return 0

@@ -27,6 +27,7 @@ from placesim.reporting.summary import (
     format_region,
     format_sensitivity,
     format_summary,
+    text_table,
 )
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "read_checked_table",
     "read_region",
     "read_results",
+    "text_table",
     "write_checked_table",
     "write_results",
     "write_table",

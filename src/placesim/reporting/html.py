@@ -53,7 +53,7 @@ from placesim.reporting.plots import (
     plot_staff,
     plot_waiting,
 )
-from placesim.reporting.summary import format_number
+from placesim.reporting.summary import format_number, sensitivity_cells
 from placesim.scenario import (
     SETTINGS,
     DischargeWindow,
@@ -1340,15 +1340,7 @@ def _inputs_section(result: SimulationResult) -> str:
 
     r2 = float(table["r_squared"].iloc[0])
     measure = f"bed days in {_label(str(table.attrs['setting']))}"
-    ranked = [
-        [
-            str(r["path"]),
-            f"{float(r['prcc']):+.2f}",
-            f"{float(r['prcc_low']):+.2f} to {float(r['prcc_high']):+.2f}",
-            f"{float(r['share_of_variance']):.0%}",
-        ]
-        for r in table.to_dict("records")
-    ]
+    ranked = [[c["path"], c["prcc"], c["ci"], c["share"]] for c in sensitivity_cells(table)]
     parts += [
         f"<p>Which inputs matter for {_e(measure)}: the partial rank correlation of each "
         "input with it over the replications (PRCC, with its 95% CI), and the share of its "
@@ -1370,20 +1362,8 @@ def sensitivity_html(result: SimulationResult, table: pd.DataFrame) -> str:
     from placesim.reporting.plots import plot_tornado
 
     measure, setting = str(table.attrs["measure"]), str(table.attrs["setting"])
-    unit = str(table.attrs["unit"])
-    rows = [
-        [
-            str(r["path"]),
-            f"{float(r['prcc']):+.2f}",
-            f"{float(r['prcc_low']):+.2f} to {float(r['prcc_high']):+.2f}",
-            f"{float(r['share_of_variance']):.0%}",
-            f"{float(r['low']):.4g}",
-            f"{float(r['high']):.4g}",
-            format_number(float(r["measure_at_low"]), unit),
-            format_number(float(r["measure_at_high"]), unit),
-        ]
-        for r in table.to_dict("records")
-    ]
+    keys = ("path", "prcc", "ci", "share", "low", "high", "at_low", "at_high")
+    rows = [[c[k] for k in keys] for c in sensitivity_cells(table)]
     head = ["Input", "PRCC", "95% CI", "Share of variance", "10th pct", "90th pct"]
     head += ["Measure at 10th", "Measure at 90th"]
     r2 = float(table["r_squared"].iloc[0])

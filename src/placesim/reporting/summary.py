@@ -12,7 +12,15 @@ from placesim.measures.comparison import label
 from placesim.measures.tables import LEVEL_DAYS, PLACE
 from placesim.scenario import SETTINGS
 
-__all__ = ["format_decisions", "format_number", "format_summary"]
+__all__ = [
+    "format_decisions",
+    "format_number",
+    "format_region",
+    "format_sensitivity",
+    "format_summary",
+    "sensitivity_cells",
+    "text_table",
+]
 
 
 def format_number(x: float, unit: str) -> str:
@@ -112,37 +120,60 @@ def format_summary(
     return "\n".join(lines).rstrip() + "\n"
 
 
+def text_table(
+    headers: Sequence[str], rows: Sequence[Sequence[str]], left: int | None = None
+) -> str:
+    """A table for the terminal: a header row over columns of cells, indented two spaces;
+    the first `left` columns left-aligned (default all of them), the rest right-aligned."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    cut = len(headers) if left is None else left
+
+    def line(cells: Sequence[str]) -> str:
+        shown = (
+            c.ljust(w) if i < cut else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+        return ("  " + "  ".join(shown)).rstrip()
+
+    return "\n".join([line(headers), *(line(r) for r in rows)])
+
+
+def sensitivity_cells(table: pd.DataFrame) -> list[dict[str, str]]:
+    """Each row of a sensitivity table as the words the terminal and the pages show: path,
+    prcc, ci, share, low, high (the input's 10th and 90th percentiles), at_low, at_high
+    (the measure there, in its unit)."""
+    unit = str(table.attrs.get("unit", ""))
+    return [
+        {
+            "path": str(r["path"]),
+            "prcc": f"{float(r['prcc']):+.2f}",
+            "ci": f"{float(r['prcc_low']):+.2f} to {float(r['prcc_high']):+.2f}",
+            "share": f"{float(r['share_of_variance']):.0%}",
+            "low": f"{float(r['low']):.4g}",
+            "high": f"{float(r['high']):.4g}",
+            "at_low": format_number(float(r["measure_at_low"]), unit),
+            "at_high": format_number(float(r["measure_at_high"]), unit),
+        }
+        for r in table.to_dict("records")
+    ]
+
+
 def format_sensitivity(table: pd.DataFrame) -> str:
     """A sensitivity table (:meth:`SimulationResult.sensitivity`) as text: each uncertain
     input with its partial rank correlation and 95% CI, its share of the measure's
     variance, and the measure at its 10th and 90th percentile."""
     measure = str(table.attrs.get("measure", ""))
     setting = str(table.attrs.get("setting", ""))
-    unit = str(table.attrs.get("unit", ""))
     n = int(table["replications"].iloc[0])
     r2 = float(table["r_squared"].iloc[0])
     heads = ("input", "PRCC", "95% CI", "share of variance", "at 10th pct", "at 90th pct")
-    rows = [
-        (
-            str(r["path"]),
-            f"{float(r['prcc']):+.2f}",
-            f"{float(r['prcc_low']):+.2f} to {float(r['prcc_high']):+.2f}",
-            f"{float(r['share_of_variance']):.0%}",
-            format_number(float(r["measure_at_low"]), unit),
-            format_number(float(r["measure_at_high"]), unit),
-        )
-        for r in table.to_dict("records")
-    ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
+    keys = ("path", "prcc", "ci", "share", "at_low", "at_high")
+    rows = [[cells[k] for k in keys] for cells in sensitivity_cells(table)]
     lines = [
         f"Sensitivity of {measure} ({setting.replace('_', ' ')}, "
         f"{table.attrs.get('period', 'the whole run')}) to the uncertain inputs, "
         f"over {n} replications:",
-        "  " + "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip(),
-    ]
-    lines += [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
+        text_table(heads, rows),
     ]
     rest = max(0.0, 1.0 - r2) if math.isfinite(r2) else math.nan
     lines.append(
@@ -179,22 +210,12 @@ def format_region(result: RegionResult, setting: str = "acute", shown: int = 15)
         table = table.sort_values("days_over_target", ascending=False, kind="stable")
     lines += ["", f"Places, most days over target first (of {len(table)}; means):"]
     heads = ["place", *(str(c).replace("_", " ") for c in table.columns[1:])]
+    units = [_PLACE_UNITS.get(str(c), "") for c in table.columns[1:]]
     rows = [
-        [
-            str(row[0]),
-            *(
-                format_number(float(v), _PLACE_UNITS.get(str(c), ""))
-                for c, v in zip(table.columns[1:], row[1:], strict=True)
-            ),
-        ]
+        [str(row[0]), *(format_number(float(v), u) for u, v in zip(units, row[1:], strict=True))]
         for row in table.head(shown).itertuples(index=False)
     ]
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
-    lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True)).rstrip())
-    lines += [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
+    lines.append(text_table(heads, rows))
     return "\n".join(lines) + "\n"
 
 
@@ -247,9 +268,4 @@ def format_decisions(table: pd.DataFrame) -> str:
             )
         )
     heads = ("scenario", "measure", "base", "scenario", "difference", "95% CI", "chance better")
-    widths = [max(len(h), *(len(row[i]) for row in rows)) for i, h in enumerate(heads)]
-    lines = ["  " + "  ".join(h.ljust(w) for h, w in zip(heads, widths, strict=True))]
-    lines += [
-        "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows
-    ]
-    return "\n".join(lines)
+    return text_table(heads, rows)
