@@ -605,21 +605,10 @@ def _run_region(args: argparse.Namespace) -> int:
 
         require_matplotlib()
     out = args.out if args.out is not None else Path("placesim-out") / args.file.stem
-    if args.seed is not None:
-        from dataclasses import replace
-
-        from placesim.scenario import Place, place_seed
-
-        region = replace(
-            region,
-            seed=args.seed,
-            places=tuple(
-                Place(p.name, place_seed(args.seed, p.name), p.scenario) for p in region.places
-            ),
-        )
     result = simulate_region(
         region,
         replications=args.replications,
+        seed=args.seed,
         out=out,
         keep_stays=not args.no_stays,
         engine=args.engine,

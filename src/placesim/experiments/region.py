@@ -73,6 +73,7 @@ def census_bands_of(daily: pd.DataFrame) -> pd.DataFrame:
 def simulate_region(
     region: Region,
     replications: int | None = None,
+    seed: int | None = None,
     *,
     out: str | Path | None = None,
     workers: int = 1,
@@ -92,6 +93,8 @@ def simulate_region(
     ----------
     region
         From :func:`placesim.load_region`.
+    seed
+        The region's root seed (default the file's); each place's is derived from it.
     out
         A folder to write each place's tables to as it finishes: ``measures/``, ``daily/``,
         ``stays/`` (with `keep_stays`) and ``bands/``, each Parquet partitioned by place
@@ -108,6 +111,10 @@ def simulate_region(
         Show a progress line of places done (default: on a terminal, after a few seconds).
     """
     n = region.replications if replications is None else replications
+    if seed is not None:
+        if seed < 0:
+            raise PlacesimError(f"seed: {seed} is not allowed: must be >= 0")
+        region = region.with_seed(seed)
     if not 1 <= n <= MAX_REPLICATIONS:
         raise PlacesimError(
             f"replications: {n} is not allowed: must be from 1 to {MAX_REPLICATIONS:,}"

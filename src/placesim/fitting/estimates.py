@@ -163,7 +163,7 @@ def journeys(stays: pd.DataFrame) -> pd.DataFrame:
     s["kind"] = ""
     s.loc[first.index, "kind"] = kinds
     s["arrival"] = arrival
-    s["ended_home"] = s["journey"].map(ended_home).fillna(False).astype(bool) & ~s["first"].isna()
+    s["ended_home"] = s["journey"].map(ended_home).fillna(False).astype(bool)
     return s
 
 

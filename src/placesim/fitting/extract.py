@@ -204,6 +204,19 @@ class _Checker:
         if outcome == "dropped":
             self.drop |= bad
 
+    def known(
+        self, name: str, words: Sequence[str], allowed: str, values: pd.Series | None = None
+    ) -> None:
+        """Drop and report every row whose `name` (or `values`) is not one of `words`, with
+        the nearest word as a "did you mean"."""
+        column = self.frame[name] if values is None else values
+        self.flag(
+            ~column.isin(words).to_numpy(),
+            name,
+            lambda v: f"{allowed}{_suggest(v, words)}",
+            "dropped",
+        )
+
 
 def _apply_codes(
     frame: pd.DataFrame, codes: Mapping[str, Mapping[str, str]], names: Sequence[str]
@@ -342,12 +355,7 @@ def _population(
         "a whole number >= 0",
         "dropped",
     )
-    check.flag(
-        ~frame["residence"].isin(RESIDENCES).to_numpy(),
-        "residence",
-        lambda v: f"home or care_home{_suggest(v, RESIDENCES)}",
-        "dropped",
-    )
+    check.known("residence", RESIDENCES, "home or care_home")
     check.flag((frame["locality"].str.strip() == "").to_numpy(), "locality", "a name", "dropped")
     if "age_band" in frame:
         bands = list(dict.fromkeys(b for b in frame["age_band"].str.strip() if b))
@@ -408,32 +416,12 @@ def _stays(
     check.flag(
         (frame["person"] == "").to_numpy(), "person", "an identifier for every stay", "dropped"
     )
-    check.flag(
-        ~frame["setting"].isin(SETTINGS).to_numpy(),
-        "setting",
-        lambda v: f"{_ONE_OF_SETTINGS} (or a code of the codes table){_suggest(v, SETTINGS)}",
-        "dropped",
-    )
-    check.flag(
-        ~frame["locality"].isin(localities).to_numpy(),
-        "locality",
-        lambda v: f"a locality of the population table{_suggest(v, localities)}",
-        "dropped",
-    )
-    check.flag(
-        ~frame["residence"].isin(RESIDENCES).to_numpy(),
-        "residence",
-        lambda v: f"home or care_home{_suggest(v, RESIDENCES)}",
-        "dropped",
-    )
+    check.known("setting", SETTINGS, f"{_ONE_OF_SETTINGS} (or a code of the codes table)")
+    check.known("locality", localities, "a locality of the population table")
+    check.known("residence", RESIDENCES, "home or care_home")
     if "age_band" in frame:
         band = frame["age_band"].astype(str).str.strip()
-        check.flag(
-            ~band.isin(bands).to_numpy(),
-            "age_band",
-            lambda v: f"a band of the population table ({', '.join(bands)}){_suggest(v, bands)}",
-            "dropped",
-        )
+        check.known("age_band", bands, f"a band of the population table ({', '.join(bands)})", band)
     else:
         ages = pd.to_numeric(frame["age"].astype(str).str.strip(), errors="coerce")
         band = pd.Series(band_of_ages(ages.to_numpy(dtype=float), bands), index=frame.index)
@@ -538,12 +526,7 @@ def _census(
     at, since = _times(frame["at"].astype(str)), _times(frame["since"].astype(str))
     check.flag(at.isna().to_numpy(), "at", "a date-time", "dropped")
     check.flag(since.isna().to_numpy(), "since", "a date-time", "dropped")
-    check.flag(
-        ~frame["setting"].isin(SETTINGS).to_numpy(),
-        "setting",
-        lambda v: f"one of {', '.join(SETTINGS)}{_suggest(v, SETTINGS)}",
-        "dropped",
-    )
+    check.known("setting", SETTINGS, _ONE_OF_SETTINGS)
     status = frame["status"].astype(str).str.strip()
     check.flag(
         ~status.isin(("in_place", "waiting")).to_numpy(), "status", "in_place or waiting", "dropped"

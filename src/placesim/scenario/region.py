@@ -66,6 +66,11 @@ class Region:
     replications: int
     places: tuple[Place, ...]
 
+    def with_seed(self, seed: int) -> Region:
+        """The region run on another root seed: every place's seed derived again from it."""
+        places = tuple(Place(p.name, place_seed(seed, p.name), p.scenario) for p in self.places)
+        return Region(self.name, self.description, seed, self.replications, places)
+
     def place(self, name: str) -> Place:
         """The place called `name`."""
         for p in self.places:
