@@ -251,10 +251,33 @@ def _fill(
 def _grown_fifo(
     key: npt.NDArray[np.int64], who: npt.NDArray[np.int64], used: int
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """A same-instant queue's arrays, twice as long (the first `used` entries kept)."""
+    """A same-instant queue's arrays, twice as long (the first `used` entries kept).
+
+    The growth helpers copy in loops: a slice assignment compiles numba's shape-mismatch
+    error path with its string formatting, seconds of the first compile."""
     k, w = np.empty(2 * key.size, dtype=np.int64), np.empty(2 * key.size, dtype=np.int64)
-    k[:used], w[:used] = key[:used], who[:used]
+    for j in range(used):
+        k[j], w[j] = key[j], who[j]
     return k, w
+
+
+@numba.njit(cache=True)
+def _grown_records(
+    r_ep: npt.NDArray[np.int64],
+    r_f: npt.NDArray[np.float64],
+    r_i: npt.NDArray[np.int8],
+    used: int,
+    size: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8]]:
+    """The stay records' arrays with `size` rows (the first `used` kept)."""
+    ep, f, it = np.empty(size, dtype=np.int64), np.empty((size, 4)), np.empty((size, 5), np.int8)
+    for j in range(used):
+        ep[j] = r_ep[j]
+        for c in range(4):
+            f[j, c] = r_f[j, c]
+        for c in range(5):
+            it[j, c] = r_i[j, c]
+    return ep, f, it
 
 
 @numba.njit(cache=True)
@@ -272,15 +295,15 @@ def _record(
 ) -> None:
     """Write stay `row`: episode `i` asks for setting `s` now (as engine._Run._record)."""
     r_ep[row] = i
-    r_f[_REQUESTED, row] = now
-    r_f[_ARRIVE, row] = np.nan
-    r_f[_READY, row] = np.nan
-    r_f[_LEAVE, row] = np.nan
-    r_i[_SETTING, row] = s
-    r_i[_SOURCE, row] = source
-    r_i[_NEXT, row] = -1
-    r_i[_OVERFLOW, row] = overflow
-    r_i[_AT_START, row] = at_start
+    r_f[row, _REQUESTED] = now
+    r_f[row, _ARRIVE] = np.nan
+    r_f[row, _READY] = np.nan
+    r_f[row, _LEAVE] = np.nan
+    r_i[row, _SETTING] = s
+    r_i[row, _SOURCE] = source
+    r_i[row, _NEXT] = -1
+    r_i[row, _OVERFLOW] = overflow
+    r_i[row, _AT_START] = at_start
 
 
 @numba.njit(cache=True)
@@ -294,7 +317,8 @@ def _grown(
         np.empty(2 * size, dtype=np.int64),
         np.empty(2 * size, dtype=np.int64),
     )
-    t[:size], k[:size], w[:size] = h_time, h_key, h_who
+    for j in range(size):
+        t[j], k[j], w[j] = h_time[j], h_key[j], h_who[j]
     return t, k, w
 
 
@@ -388,6 +412,10 @@ def _loop(
     reason) rows)."""
     n = time.size
     n_days = acute_los_factor.shape[0]
+    # Typed constants, not literals: numba compiles a helper once per argument type, and
+    # a literal 0 or False is a type of its own (each extra version cost 0.1-0.5 s).
+    zero = np.int64(0)
+    no = np.bool_(False)
     n_levels = trigger_setting.size
     escalates = n_levels > 0
     any_staff = staffed.any()
@@ -454,7 +482,7 @@ def _loop(
     level_on = np.zeros((n_days if escalates else 0, n_levels), dtype=np.bool_)
     n_changes_max = 2 * _N * n_levels * (n_days + 1) if escalates else 0
     ch_f = np.zeros((3, n_changes_max))  # time, setting, places
-    n_changes = 0
+    n_changes = zero
     esc_cancel = 0.0
     esc_assess = 1.0
     check_k = 0
@@ -470,14 +498,14 @@ def _loop(
     h_time = np.empty(1024)
     h_key = np.empty(1024, dtype=np.int64)
     h_who = np.empty(1024, dtype=np.int64)
-    hn = 0
+    hn = zero
     eid = 0
     # Records grow as needed (every event adds at most one).
     r_cap = max(record_guess, 16)
     r_ep = np.empty(r_cap, dtype=np.int64)
-    r_f = np.empty((4, r_cap))
-    r_i = np.empty((5, r_cap), dtype=np.int8)
-    nrec = 0
+    r_f = np.empty((r_cap, 4))  # a row per stay, so a stay's fields share a cache line
+    r_i = np.empty((r_cap, 5), dtype=np.int8)
+    nrec = zero
 
     for s in range(_N):
         if defined[s]:
@@ -486,21 +514,21 @@ def _loop(
             hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, -2 - s)
             eid += 1
     if escalates:
-        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _CHECKS)
+        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, np.int64(_CHECKS))
         eid += 1
     if any_staff:
-        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _DAYS)
+        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, np.int64(_DAYS))
         eid += 1
     # The starting census holds its places, even above the capacity: every grant asks for
     # occupied < capacity, so the setting admits nobody until it has drained below it.
     for i in range(n):
         if in_place[i]:
-            s = entry[i]
+            s = np.int64(entry[i])
             occupied[s] += 1
             if staffed[s]:
-                _book(s, i, 0, staff)
+                _book(s, i, zero, staff)
                 svc_day0[i], svc_days[i] = _in_service_at_start(start, los[i, s])
-    hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS)
+    hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, np.int64(_ARRIVALS))
     eid += 1
     a_ptr = 0
     a_resumed = False
@@ -513,7 +541,7 @@ def _loop(
     u_who = np.empty(1024, dtype=np.int64)
     n_key = np.empty(1024, dtype=np.int64)
     n_who = np.empty(1024, dtype=np.int64)
-    uh = ut = nh = nt = 0
+    uh = ut = nh = nt = zero
     now = start
 
     while True:
@@ -746,13 +774,7 @@ def _loop(
         i = who
         if nrec == r_cap:  # room for this event's record
             r_cap = r_cap + r_cap // 2 + 16
-            r_ep2 = np.empty(r_cap, dtype=np.int64)
-            r_ep2[:nrec] = r_ep[:nrec]
-            r_f2 = np.empty((4, r_cap))
-            r_f2[:, :nrec] = r_f[:, :nrec]
-            r_i2 = np.empty((5, r_cap), dtype=np.int8)
-            r_i2[:, :nrec] = r_i[:, :nrec]
-            r_ep, r_f, r_i = r_ep2, r_f2, r_i2
+            r_ep, r_f, r_i = _grown_records(r_ep, r_f, r_i, nrec, r_cap)
         p = phase[i]
         today = _day(now, first_day, n_days)
 
@@ -766,7 +788,7 @@ def _loop(
         leave = False  # leave the current place now, for `dest`
         dest = -1
         if p in (_INIT, _START):
-            s = entry[i]
+            s = np.int64(entry[i])
             if src[i] == _ELECTIVE and not in_place[i]:
                 reason = -1
                 if esc_cancel > 0.0 and u_cancel[i] < esc_cancel:
@@ -797,7 +819,7 @@ def _loop(
             where[i] = s
             had_acute[i] = s == ACUTE
             if in_place[i]:
-                r_f[_ARRIVE, cur[i]] = now
+                r_f[cur[i], _ARRIVE] = now
                 phase[i] = _STAY_END
                 hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
                 eid += 1
@@ -806,9 +828,9 @@ def _loop(
             phase[i] = _GRANTED
 
         elif p in (_GRANTED, _MOVED, _TAKE):
-            s = where[i]
+            s = np.int64(where[i])
             if p == _MOVED and any_window:  # granted outside its window: take it when it opens
-                w = _WINDOW[r_i[_SETTING, nxt[i]]]
+                w = _WINDOW[r_i[nxt[i], _SETTING]]
                 if w >= 0 and windowed[w]:
                     at = _next_open(window_open, window_close, w, now, locality[i], first_day)
                     if at > now:
@@ -817,7 +839,7 @@ def _loop(
                         eid += 1
                         continue
             if p != _GRANTED:  # the next place is granted: leave this one at the same instant
-                r_f[_LEAVE, cur[i]] = now
+                r_f[cur[i], _LEAVE] = now
                 occupied[s] -= 1
                 if staffed[s]:  # freed staff time can admit several at once
                     _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
@@ -838,9 +860,9 @@ def _loop(
                     staff,
                 )
                 cur[i] = nxt[i]
-                s = r_i[_SETTING, cur[i]]
+                s = np.int64(r_i[cur[i], _SETTING])
                 where[i] = s
-            r_f[_ARRIVE, cur[i]] = now
+            r_f[cur[i], _ARRIVE] = now
             stay = los[i, s]
             if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
                 if s == ACUTE:
@@ -856,12 +878,12 @@ def _loop(
             continue
 
         elif p in (_STAY_END, _ASSESSED):
-            s = where[i]
+            s = np.int64(where[i])
             c = cur[i]
             if p == _STAY_END:
-                r_f[_READY, c] = now
+                r_f[c, _READY] = now
                 if s != ACUTE or not shift_pathways:
-                    dest = int(after[i, s])
+                    dest = np.int64(after[i, s])
                 else:
                     loc = locality[i]
                     pw = _pathway(
@@ -873,7 +895,7 @@ def _loop(
                         home_shift[today, loc],
                     )
                     dest = int(pathway_dest[pw])
-                r_i[_NEXT, c] = dest
+                r_i[c, _NEXT] = dest
                 forward = dest < _N and dest != ACUTE
                 if forward and s == ACUTE and assessed:
                     days = assessment[i, assessed_column[dest]]
@@ -887,17 +909,17 @@ def _loop(
                         eid += 1
                         continue
                 if s == ACUTE and dest == HOME and windowed[0]:
-                    at = _next_open(window_open, window_close, 0, now, locality[i], first_day)
+                    at = _next_open(window_open, window_close, zero, now, locality[i], first_day)
                     if at > now:
                         phase[i] = _HOME
                         hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, i)
                         eid += 1
                         continue
             else:
-                dest = int(r_i[_NEXT, c])
+                dest = np.int64(r_i[c, _NEXT])
                 forward = True
             if forward:  # keep this place while asking for the next one
-                _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, False, False)
+                _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, no, no)
                 nxt[i] = nrec
                 nrec += 1
                 ask = dest
@@ -906,13 +928,13 @@ def _loop(
                 leave = True
 
         elif p == _HOME:  # the window home has opened
-            s = where[i]
-            dest = int(r_i[_NEXT, cur[i]])
+            s = np.int64(where[i])
+            dest = np.int64(r_i[cur[i], _NEXT])
             leave = True
 
         if leave:
             c = cur[i]
-            r_f[_LEAVE, c] = now
+            r_f[c, _LEAVE] = now
             occupied[s] -= 1
             if staffed[s]:  # freed staff time can admit several at once
                 _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
@@ -923,7 +945,7 @@ def _loop(
             )
             phase[i] = _DONE
             if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
-                _record(r_ep, r_f, r_i, nrec, i, ACUTE, src[i], now, False, False)
+                _record(r_ep, r_f, r_i, nrec, i, np.int64(ACUTE), src[i], now, no, no)
                 cur[i] = nrec
                 nrec += 1
                 where[i] = ACUTE
@@ -974,8 +996,8 @@ def _loop(
 
     return (
         r_ep[:nrec],
-        r_f[:, :nrec],
-        r_i[:, :nrec],
+        r_f[:nrec],
+        r_i[:nrec],
         events,
         level_on,
         ch_f[:, :n_changes],
@@ -1108,15 +1130,15 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
     )
     records = StayRecords(
         episode=r_ep,
-        setting=r_i[_SETTING, :].copy(),
-        source=r_i[_SOURCE, :].copy(),
-        requested=r_f[_REQUESTED, :].copy(),
-        arrive=r_f[_ARRIVE, :].copy(),
-        ready=r_f[_READY, :].copy(),
-        leave=r_f[_LEAVE, :].copy(),
-        next=r_i[_NEXT, :].copy(),
-        overflow=r_i[_OVERFLOW, :].astype(bool),
-        at_start=r_i[_AT_START, :].astype(bool),
+        setting=r_i[:, _SETTING].copy(),
+        source=r_i[:, _SOURCE].copy(),
+        requested=r_f[:, _REQUESTED].copy(),
+        arrive=r_f[:, _ARRIVE].copy(),
+        ready=r_f[:, _READY].copy(),
+        leave=r_f[:, _LEAVE].copy(),
+        next=r_i[:, _NEXT].copy(),
+        overflow=r_i[:, _OVERFLOW].astype(bool),
+        at_start=r_i[:, _AT_START].astype(bool),
         operations=log,
     )
     return records, events
