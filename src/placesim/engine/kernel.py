@@ -413,9 +413,10 @@ def _loop(
     n = time.size
     n_days = acute_los_factor.shape[0]
     # Typed constants, not literals: numba compiles a helper once per argument type, and
-    # a literal 0 or False is a type of its own (each extra version cost 0.1-0.5 s).
-    zero = np.int64(0)
-    no = np.bool_(False)
+    # a literal 0 or False is a type of its own, as is an int8 index (each extra version cost
+    # 0.1-0.5 s). So settings read from int8 columns are widened by adding `zero`.
+    zero = int(np.int64(0))
+    no = bool(np.bool_(False))
     n_levels = trigger_setting.size
     escalates = n_levels > 0
     any_staff = staffed.any()
@@ -514,21 +515,21 @@ def _loop(
             hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, -2 - s)
             eid += 1
     if escalates:
-        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, np.int64(_CHECKS))
+        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _CHECKS + zero)
         eid += 1
     if any_staff:
-        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, np.int64(_DAYS))
+        hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _DAYS + zero)
         eid += 1
     # The starting census holds its places, even above the capacity: every grant asks for
     # occupied < capacity, so the setting admits nobody until it has drained below it.
     for i in range(n):
         if in_place[i]:
-            s = np.int64(entry[i])
+            s = entry[i] + zero
             occupied[s] += 1
             if staffed[s]:
                 _book(s, i, zero, staff)
                 svc_day0[i], svc_days[i] = _in_service_at_start(start, los[i, s])
-    hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, np.int64(_ARRIVALS))
+    hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS + zero)
     eid += 1
     a_ptr = 0
     a_resumed = False
@@ -788,7 +789,7 @@ def _loop(
         leave = False  # leave the current place now, for `dest`
         dest = -1
         if p in (_INIT, _START):
-            s = np.int64(entry[i])
+            s = entry[i] + zero
             if src[i] == _ELECTIVE and not in_place[i]:
                 reason = -1
                 if esc_cancel > 0.0 and u_cancel[i] < esc_cancel:
@@ -828,7 +829,7 @@ def _loop(
             phase[i] = _GRANTED
 
         elif p in (_GRANTED, _MOVED, _TAKE):
-            s = np.int64(where[i])
+            s = where[i] + zero
             if p == _MOVED and any_window:  # granted outside its window: take it when it opens
                 w = _WINDOW[r_i[nxt[i], _SETTING]]
                 if w >= 0 and windowed[w]:
@@ -860,7 +861,7 @@ def _loop(
                     staff,
                 )
                 cur[i] = nxt[i]
-                s = np.int64(r_i[cur[i], _SETTING])
+                s = r_i[cur[i], _SETTING] + zero
                 where[i] = s
             r_f[cur[i], _ARRIVE] = now
             stay = los[i, s]
@@ -878,12 +879,12 @@ def _loop(
             continue
 
         elif p in (_STAY_END, _ASSESSED):
-            s = np.int64(where[i])
+            s = where[i] + zero
             c = cur[i]
             if p == _STAY_END:
                 r_f[c, _READY] = now
                 if s != ACUTE or not shift_pathways:
-                    dest = np.int64(after[i, s])
+                    dest = after[i, s] + zero
                 else:
                     loc = locality[i]
                     pw = _pathway(
@@ -916,7 +917,7 @@ def _loop(
                         eid += 1
                         continue
             else:
-                dest = np.int64(r_i[c, _NEXT])
+                dest = r_i[c, _NEXT] + zero
                 forward = True
             if forward:  # keep this place while asking for the next one
                 _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, no, no)
@@ -928,8 +929,8 @@ def _loop(
                 leave = True
 
         elif p == _HOME:  # the window home has opened
-            s = np.int64(where[i])
-            dest = np.int64(r_i[cur[i], _NEXT])
+            s = where[i] + zero
+            dest = r_i[cur[i], _NEXT] + zero
             leave = True
 
         if leave:
@@ -945,7 +946,7 @@ def _loop(
             )
             phase[i] = _DONE
             if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
-                _record(r_ep, r_f, r_i, nrec, i, np.int64(ACUTE), src[i], now, no, no)
+                _record(r_ep, r_f, r_i, nrec, i, ACUTE + zero, src[i], now, no, no)
                 cur[i] = nrec
                 nrec += 1
                 where[i] = ACUTE
