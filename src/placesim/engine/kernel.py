@@ -228,9 +228,8 @@ def _fill(
     """Grant places of `s` to the head of its queue while there is room, and staff time
     for a staffed setting (engine._Stage._fill).
 
-    Each grant is an event now, appended to the queue of this instant's normal events
-    (`n_key`, `n_who` up to `nt`), which must have room for ``q_len[s]`` more. Returns the
-    queue's new end and the next sequence number.
+    Each grant is an event now, appended at `nt` to the ring of this instant's normal
+    events (`n_key`, `n_who`). Returns the ring's new end and the next sequence number.
     """
     staffed, st_w, st_s, first = staff[0], staff[1], staff[2], staff[3]
     while q_head[s] >= 0 and occupied[s] < capacity[s] and _staff_ok(s, staffed, st_w, st_s, first):
@@ -243,22 +242,10 @@ def _fill(
         n_key[nt] = _NORMAL + eid
         n_who[nt] = j
         nt += 1
+        if nt == n_key.size:
+            nt = 0
         eid += 1
     return nt, eid
-
-
-@numba.njit(cache=True)
-def _grown_fifo(
-    key: npt.NDArray[np.int64], who: npt.NDArray[np.int64], used: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """A same-instant queue's arrays, twice as long (the first `used` entries kept).
-
-    The growth helpers copy in loops: a slice assignment compiles numba's shape-mismatch
-    error path with its string formatting, seconds of the first compile."""
-    k, w = np.empty(2 * key.size, dtype=np.int64), np.empty(2 * key.size, dtype=np.int64)
-    for j in range(used):
-        k[j], w[j] = key[j], who[j]
-    return k, w
 
 
 @numba.njit(cache=True)
@@ -269,7 +256,10 @@ def _grown_records(
     used: int,
     size: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int8]]:
-    """The stay records' arrays with `size` rows (the first `used` kept)."""
+    """The stay records' arrays with `size` rows (the first `used` kept).
+
+    Copied in loops: a slice assignment compiles numba's shape-mismatch error path with its
+    string formatting, seconds of the first compile."""
     ep, f, it = np.empty(size, dtype=np.int64), np.empty((size, 4)), np.empty((size, 5), np.int8)
     for j in range(used):
         ep[j] = r_ep[j]
@@ -304,22 +294,6 @@ def _record(
     r_i[row, _NEXT] = -1
     r_i[row, _OVERFLOW] = overflow
     r_i[row, _AT_START] = at_start
-
-
-@numba.njit(cache=True)
-def _grown(
-    h_time: npt.NDArray[np.float64], h_key: npt.NDArray[np.int64], h_who: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """The heap's arrays, twice as long."""
-    size = h_time.size
-    t, k, w = (
-        np.empty(2 * size),
-        np.empty(2 * size, dtype=np.int64),
-        np.empty(2 * size, dtype=np.int64),
-    )
-    for j in range(size):
-        t[j], k[j], w[j] = h_time[j], h_key[j], h_who[j]
-    return t, k, w
 
 
 @numba.njit(cache=True)
@@ -494,11 +468,13 @@ def _loop(
             n_cancel_max += 1
     cancelled = np.zeros((3, n_cancel_max))  # time, episode, reason
     n_cancelled = 0
-    # Pending events: at most one per person in the system and per process; the heap grows
-    # before any step that could overfill it (a person's step pushes at most four events).
-    h_time = np.empty(1024)
-    h_key = np.empty(1024, dtype=np.int64)
-    h_who = np.empty(1024, dtype=np.int64)
+    # Pending events: at most one per person and per process, so the heap and the queues
+    # below never need to grow (and only the part used is ever touched). An array that the
+    # loop reassigned cost two atomic reference counts per event, a quarter of its time.
+    n_pending = n + _N + n_levels + 8
+    h_time = np.empty(n_pending)
+    h_key = np.empty(n_pending, dtype=np.int64)
+    h_who = np.empty(n_pending, dtype=np.int64)
     hn = zero
     eid = 0
     # Records grow as needed (every event adds at most one).
@@ -537,21 +513,17 @@ def _loop(
     # Events scheduled for the instant being processed (a journey's start, a granted
     # place) go to two first-in-first-out queues, urgent and normal, instead of the heap:
     # their keys only grow, so they leave in SimPy's (time, priority, sequence) order at
-    # O(1), and the heap holds only later events.
-    u_key = np.empty(1024, dtype=np.int64)
-    u_who = np.empty(1024, dtype=np.int64)
-    n_key = np.empty(1024, dtype=np.int64)
-    n_who = np.empty(1024, dtype=np.int64)
+    # O(1), and the heap holds only later events. Each queue restarts at 0 when it empties;
+    # a journey starts once, so the urgent one never holds more than n, and the normal one
+    # wraps around (a person can be granted several places in one instant, one at a time).
+    u_key = np.empty(n_pending, dtype=np.int64)
+    u_who = np.empty(n_pending, dtype=np.int64)
+    n_key = np.empty(n_pending, dtype=np.int64)
+    n_who = np.empty(n_pending, dtype=np.int64)
     uh = ut = nh = nt = zero
     now = start
 
     while True:
-        if hn + 4 > h_time.size:
-            h_time, h_key, h_who = _grown(h_time, h_key, h_who)
-        if ut + 4 > u_key.size:
-            u_key, u_who = _grown_fifo(u_key, u_who, ut)
-        if nt + 4 > n_key.size:
-            n_key, n_who = _grown_fifo(n_key, n_who, nt)
         heap_now = hn > 0 and h_time[0] == now
         if uh < ut and not (heap_now and h_key[0] < u_key[uh]):
             who = u_who[uh]
@@ -559,10 +531,12 @@ def _loop(
             uh += 1
             if uh == ut:
                 uh = ut = 0
-        elif uh == ut and nh < nt and not (heap_now and h_key[0] < n_key[nh]):
+        elif uh == ut and nh != nt and not (heap_now and h_key[0] < n_key[nh]):
             who = n_who[nh]
             key = n_key[nh]
             nh += 1
+            if nh == n_key.size:
+                nh = 0
             if nh == nt:
                 nh = nt = 0
         elif hn > 0:
@@ -587,8 +561,6 @@ def _loop(
                 a_ptr += 1
                 a_resumed = False
             while a_ptr < order.size:
-                if ut + 1 > u_key.size:
-                    u_key, u_who = _grown_fifo(u_key, u_who, ut)
                 i = order[a_ptr]
                 t = time[i]
                 if t > now:
@@ -605,8 +577,6 @@ def _loop(
             continue
 
         if who == _CHECKS:  # the daily escalation check (the first event only starts it)
-            while hn + n_levels + 2 > h_time.size:
-                h_time, h_key, h_who = _grown(h_time, h_key, h_who)
             if check_k > 0:
                 d = _day(now, first_day, n_days)
                 for k in range(n_levels):
@@ -681,8 +651,6 @@ def _loop(
                     available[s, d] = w
             for s in range(_N):
                 if staffed[s]:
-                    while nt + q_len[s] + 1 > n_key.size:
-                        n_key, n_who = _grown_fifo(n_key, n_who, nt)
                     nt, eid = _fill(
                         s,
                         occupied,
@@ -722,8 +690,6 @@ def _loop(
                 d = _day(now, first_day, n_days)
                 for s in range(_N):
                     if defined[s]:
-                        while nt + q_len[s] + 1 > n_key.size:
-                            n_key, n_who = _grown_fifo(n_key, n_who, nt)
                         nt, eid = _fill(
                             s,
                             occupied,
@@ -748,8 +714,6 @@ def _loop(
             else:
                 base_capacity[s] = cap_value[s, k]
                 capacity[s] = cap_value[s, k] + extra[s]
-                while nt + q_len[s] + 1 > n_key.size:
-                    n_key, n_who = _grown_fifo(n_key, n_who, nt)
                 nt, eid = _fill(
                     s,
                     occupied,
@@ -844,8 +808,6 @@ def _loop(
                 occupied[s] -= 1
                 if staffed[s]:  # freed staff time can admit several at once
                     _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
-                while nt + q_len[s] + 1 > n_key.size:
-                    n_key, n_who = _grown_fifo(n_key, n_who, nt)
                 nt, eid = _fill(
                     s,
                     occupied,
@@ -939,8 +901,6 @@ def _loop(
             occupied[s] -= 1
             if staffed[s]:  # freed staff time can admit several at once
                 _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
-            while nt + q_len[s] + 1 > n_key.size:
-                n_key, n_who = _grown_fifo(n_key, n_who, nt)
             nt, eid = _fill(
                 s, occupied, capacity, q_head, q_next, q_len, n_key, n_who, nt, eid, today, staff
             )
@@ -985,6 +945,8 @@ def _loop(
                 n_key[nt] = _NORMAL + eid
                 n_who[nt] = i
                 nt += 1
+                if nt == n_key.size:
+                    nt = 0
                 eid += 1
             else:
                 q_next[i] = -1
