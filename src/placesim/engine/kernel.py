@@ -477,7 +477,7 @@ def _loop(
     h_who = np.empty(n_pending, dtype=np.int64)
     hn = zero
     eid = 0
-    # Records grow as needed (every event adds at most one).
+    # Stay records: a first guess, grown between events if needed.
     r_cap = max(record_guess, 16)
     r_ep = np.empty(r_cap, dtype=np.int64)
     r_f = np.empty((r_cap, 4))  # a row per stay, so a stay's fields share a cache line
@@ -523,173 +523,150 @@ def _loop(
     uh = ut = nh = nt = zero
     now = start
 
-    while True:
-        heap_now = hn > 0 and h_time[0] == now
-        if uh < ut and not (heap_now and h_key[0] < u_key[uh]):
-            who = u_who[uh]
-            key = u_key[uh]
-            uh += 1
-            if uh == ut:
-                uh = ut = 0
-        elif uh == ut and nh != nt and not (heap_now and h_key[0] < n_key[nh]):
-            who = n_who[nh]
-            key = n_key[nh]
-            nh += 1
-            if nh == n_key.size:
-                nh = 0
-            if nh == nt:
-                nh = nt = 0
-        elif hn > 0:
-            now = h_time[0]
-            if now >= end:
-                break
-            who = h_who[0]
-            key = h_key[0]
-            hn = _pop(h_time, h_key, h_who, hn)
-        else:
-            break
-        events += 1
-
-        if who == _ARRIVALS:
-            if a_resumed:
-                i = order[a_ptr]
-                phase[i] = _INIT
-                u_key[ut] = _URGENT + eid
-                u_who[ut] = i
-                ut += 1
-                eid += 1
-                a_ptr += 1
-                a_resumed = False
-            while a_ptr < order.size:
-                i = order[a_ptr]
-                t = time[i]
-                if t > now:
-                    hn = _push(h_time, h_key, h_who, hn, now + (t - now), _NORMAL + eid, who)
-                    eid += 1
-                    a_resumed = True
+    finished = False
+    while not finished:
+        # The stay records grow here, outside the event loop: each event adds at most one,
+        # and an array that the event loop itself could reassign would cost it two atomic
+        # reference counts per event.
+        if nrec == r_cap:
+            r_cap = r_cap + r_cap // 2 + 16
+            r_ep, r_f, r_i = _grown_records(r_ep, r_f, r_i, nrec, r_cap)
+        while nrec < r_cap:
+            heap_now = hn > 0 and h_time[0] == now
+            if uh < ut and not (heap_now and h_key[0] < u_key[uh]):
+                who = u_who[uh]
+                key = u_key[uh]
+                uh += 1
+                if uh == ut:
+                    uh = ut = 0
+            elif uh == ut and nh != nt and not (heap_now and h_key[0] < n_key[nh]):
+                who = n_who[nh]
+                key = n_key[nh]
+                nh += 1
+                if nh == n_key.size:
+                    nh = 0
+                if nh == nt:
+                    nh = nt = 0
+            elif hn > 0:
+                now = h_time[0]
+                if now >= end:
+                    finished = True
                     break
-                phase[i] = _INIT
-                u_key[ut] = _URGENT + eid
-                u_who[ut] = i
-                ut += 1
-                eid += 1
-                a_ptr += 1
-            continue
+                who = h_who[0]
+                key = h_key[0]
+                hn = _pop(h_time, h_key, h_who, hn)
+            else:
+                finished = True
+                break
+            events += 1
 
-        if who == _CHECKS:  # the daily escalation check (the first event only starts it)
-            if check_k > 0:
-                d = _day(now, first_day, n_days)
-                for k in range(n_levels):
-                    s = trigger_setting[k]
-                    values[k] = _watched(
-                        trigger_measure[k], float(occupied[s]), capacity[s], float(q_len[s])
-                    )
-                _escalation_step(
-                    values,
-                    d,
-                    on,
-                    up,
-                    down,
-                    used,
-                    trigger_at_least,
-                    trigger_days,
-                    down_below,
-                    down_days,
-                    max_days,
-                    level_first_day,
-                    level_last_day,
-                    year,
-                    changed,
-                )
-                closing = False
-                for k in range(n_levels):
-                    level_on[d, k] = on[k]
-                    if changed[k] == 1 and add_capacity[k].any():
-                        pending[k] = _NORMAL + eid
-                        hn = _push(
-                            h_time, h_key, h_who, hn, now + open_after[k], pending[k], _OPENS - k
-                        )
+            if who == _ARRIVALS:
+                if a_resumed:
+                    i = order[a_ptr]
+                    phase[i] = _INIT
+                    u_key[ut] = _URGENT + eid
+                    u_who[ut] = i
+                    ut += 1
+                    eid += 1
+                    a_ptr += 1
+                    a_resumed = False
+                while a_ptr < order.size:
+                    i = order[a_ptr]
+                    t = time[i]
+                    if t > now:
+                        hn = _push(h_time, h_key, h_who, hn, now + (t - now), _NORMAL + eid, who)
                         eid += 1
-                    elif changed[k] == -1:
-                        pending[k] = -1
-                        if opened[k]:
-                            opened[k] = False
-                            closing = True
-                esc_cancel, esc_assess = _level_effects(on, level_cancel, level_assessment)
-                if closing:
-                    n_changes = _set_extra(
-                        now,
-                        opened,
-                        add_capacity,
-                        max_extra,
-                        extra,
-                        base_capacity,
-                        capacity,
-                        ch_f,
-                        n_changes,
-                    )
-            check_k += 1
-            at = float(first_day + check_k - 1) + check_at
-            hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
-            eid += 1
-            continue
+                        a_resumed = True
+                        break
+                    phase[i] = _INIT
+                    u_key[ut] = _URGENT + eid
+                    u_who[ut] = i
+                    ut += 1
+                    eid += 1
+                    a_ptr += 1
+                continue
 
-        if who == _DAYS:  # the staff day: the day's workforce, and everyone's need today
-            d = _day(now, first_day, n_days)
-            for s in range(_N):
-                if staffed[s]:
-                    w = _day_workforce(staff_per_day, on, add_staff, s, d)
-                    st_w[s] = w
-                    total = 0.0
-                    j = slot[s]
-                    for p in range(svc_len[j]):
-                        i = svc_list[j, p]
-                        svc_need[i] = _need(d, svc_day0[i], svc_days[i], first[s], last[s])
-                        total += svc_need[i]
-                    st_s[s] = total
-                    needed[s, d] = total
-                    available[s, d] = w
-            for s in range(_N):
-                if staffed[s]:
-                    nt, eid = _fill(
-                        s,
-                        occupied,
-                        capacity,
-                        q_head,
-                        q_next,
-                        q_len,
-                        n_key,
-                        n_who,
-                        nt,
-                        eid,
+            if who == _CHECKS:  # the daily escalation check (the first event only starts it)
+                if check_k > 0:
+                    d = _day(now, first_day, n_days)
+                    for k in range(n_levels):
+                        s = trigger_setting[k]
+                        values[k] = _watched(
+                            trigger_measure[k], float(occupied[s]), capacity[s], float(q_len[s])
+                        )
+                    _escalation_step(
+                        values,
                         d,
-                        staff,
+                        on,
+                        up,
+                        down,
+                        used,
+                        trigger_at_least,
+                        trigger_days,
+                        down_below,
+                        down_days,
+                        max_days,
+                        level_first_day,
+                        level_last_day,
+                        year,
+                        changed,
                     )
-            day_k += 1
-            at = float(first_day + day_k)
-            hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
-            eid += 1
-            continue
+                    closing = False
+                    for k in range(n_levels):
+                        level_on[d, k] = on[k]
+                        if changed[k] == 1 and add_capacity[k].any():
+                            pending[k] = _NORMAL + eid
+                            hn = _push(
+                                h_time,
+                                h_key,
+                                h_who,
+                                hn,
+                                now + open_after[k],
+                                pending[k],
+                                _OPENS - k,
+                            )
+                            eid += 1
+                        elif changed[k] == -1:
+                            pending[k] = -1
+                            if opened[k]:
+                                opened[k] = False
+                                closing = True
+                    esc_cancel, esc_assess = _level_effects(on, level_cancel, level_assessment)
+                    if closing:
+                        n_changes = _set_extra(
+                            now,
+                            opened,
+                            add_capacity,
+                            max_extra,
+                            extra,
+                            base_capacity,
+                            capacity,
+                            ch_f,
+                            n_changes,
+                        )
+                check_k += 1
+                at = float(first_day + check_k - 1) + check_at
+                hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
+                eid += 1
+                continue
 
-        if who <= _OPENS:  # a level's places open (unless it stepped down meanwhile)
-            k = _OPENS - who
-            if pending[k] == key:
-                pending[k] = -1
-                opened[k] = True
-                n_changes = _set_extra(
-                    now,
-                    opened,
-                    add_capacity,
-                    max_extra,
-                    extra,
-                    base_capacity,
-                    capacity,
-                    ch_f,
-                    n_changes,
-                )
+            if who == _DAYS:  # the staff day: the day's workforce, and everyone's need today
                 d = _day(now, first_day, n_days)
                 for s in range(_N):
-                    if defined[s]:
+                    if staffed[s]:
+                        w = _day_workforce(staff_per_day, on, add_staff, s, d)
+                        st_w[s] = w
+                        total = 0.0
+                        j = slot[s]
+                        for p in range(svc_len[j]):
+                            i = svc_list[j, p]
+                            svc_need[i] = _need(d, svc_day0[i], svc_days[i], first[s], last[s])
+                            total += svc_need[i]
+                        st_s[s] = total
+                        needed[s, d] = total
+                        available[s, d] = w
+                for s in range(_N):
+                    if staffed[s]:
                         nt, eid = _fill(
                             s,
                             occupied,
@@ -704,107 +681,238 @@ def _loop(
                             d,
                             staff,
                         )
-            continue
-
-        if who < 0:  # a capacity process
-            s = -2 - who
-            k = cap_k[s]
-            if k < 0:  # started: wait for the first change (step 0 is the opening value)
-                k = 1
-            else:
-                base_capacity[s] = cap_value[s, k]
-                capacity[s] = cap_value[s, k] + extra[s]
-                nt, eid = _fill(
-                    s,
-                    occupied,
-                    capacity,
-                    q_head,
-                    q_next,
-                    q_len,
-                    n_key,
-                    n_who,
-                    nt,
-                    eid,
-                    _day(now, first_day, n_days),
-                    staff,
-                )
-                k += 1
-            if k < cap_steps[s]:
-                at = cap_time[s, k]
+                day_k += 1
+                at = float(first_day + day_k)
                 hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
                 eid += 1
-            cap_k[s] = k
-            continue
+                continue
 
-        i = who
-        if nrec == r_cap:  # room for this event's record
-            r_cap = r_cap + r_cap // 2 + 16
-            r_ep, r_f, r_i = _grown_records(r_ep, r_f, r_i, nrec, r_cap)
-        p = phase[i]
-        today = _day(now, first_day, n_days)
+            if who <= _OPENS:  # a level's places open (unless it stepped down meanwhile)
+                k = _OPENS - who
+                if pending[k] == key:
+                    pending[k] = -1
+                    opened[k] = True
+                    n_changes = _set_extra(
+                        now,
+                        opened,
+                        add_capacity,
+                        max_extra,
+                        extra,
+                        base_capacity,
+                        capacity,
+                        ch_f,
+                        n_changes,
+                    )
+                    d = _day(now, first_day, n_days)
+                    for s in range(_N):
+                        if defined[s]:
+                            nt, eid = _fill(
+                                s,
+                                occupied,
+                                capacity,
+                                q_head,
+                                q_next,
+                                q_len,
+                                n_key,
+                                n_who,
+                                nt,
+                                eid,
+                                d,
+                                staff,
+                            )
+                continue
 
-        if p == _INIT and delay[i] > 0.0:
-            phase[i] = _START
-            hn = _push(h_time, h_key, h_who, hn, now + delay[i], _NORMAL + eid, i)
-            eid += 1
-            continue
+            if who < 0:  # a capacity process
+                s = -2 - who
+                k = cap_k[s]
+                if k < 0:  # started: wait for the first change (step 0 is the opening value)
+                    k = 1
+                else:
+                    base_capacity[s] = cap_value[s, k]
+                    capacity[s] = cap_value[s, k] + extra[s]
+                    nt, eid = _fill(
+                        s,
+                        occupied,
+                        capacity,
+                        q_head,
+                        q_next,
+                        q_len,
+                        n_key,
+                        n_who,
+                        nt,
+                        eid,
+                        _day(now, first_day, n_days),
+                        staff,
+                    )
+                    k += 1
+                if k < cap_steps[s]:
+                    at = cap_time[s, k]
+                    hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, who)
+                    eid += 1
+                cap_k[s] = k
+                continue
 
-        ask = -1  # a setting to request a place in, after the step
-        leave = False  # leave the current place now, for `dest`
-        dest = -1
-        if p in (_INIT, _START):
-            s = entry[i] + zero
-            if src[i] == _ELECTIVE and not in_place[i]:
-                reason = -1
-                if esc_cancel > 0.0 and u_cancel[i] < esc_cancel:
-                    reason = 0
-                elif cancel_when_full[elective[i]] and not (
-                    occupied[s] < capacity[s] and q_head[s] < 0
-                ):
-                    reason = 1
-                if reason >= 0:
-                    cancelled[0, n_cancelled] = now
-                    cancelled[1, n_cancelled] = i
-                    cancelled[2, n_cancelled] = reason
-                    n_cancelled += 1
-                    phase[i] = _DONE
-                    continue
-            overflow = False
-            full = not (
-                occupied[s] < capacity[s]
-                and q_head[s] < 0
-                and _staff_ok(s, staffed, st_w, st_s, first)
-            )
-            if not in_place[i] and overflows[s] and full:
-                s = ACUTE
-                overflow = True
-            _record(r_ep, r_f, r_i, nrec, i, s, src[i], now, overflow, in_place[i])
-            cur[i] = nrec
-            nrec += 1
-            where[i] = s
-            had_acute[i] = s == ACUTE
-            if in_place[i]:
-                r_f[cur[i], _ARRIVE] = now
-                phase[i] = _STAY_END
-                hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
+            i = who
+            p = phase[i]
+            today = _day(now, first_day, n_days)
+
+            if p == _INIT and delay[i] > 0.0:
+                phase[i] = _START
+                hn = _push(h_time, h_key, h_who, hn, now + delay[i], _NORMAL + eid, i)
                 eid += 1
                 continue
-            ask = s
-            phase[i] = _GRANTED
 
-        elif p in (_GRANTED, _MOVED, _TAKE):
-            s = where[i] + zero
-            if p == _MOVED and any_window:  # granted outside its window: take it when it opens
-                w = _WINDOW[r_i[nxt[i], _SETTING]]
-                if w >= 0 and windowed[w]:
-                    at = _next_open(window_open, window_close, w, now, locality[i], first_day)
-                    if at > now:
-                        phase[i] = _TAKE
-                        hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, i)
-                        eid += 1
+            ask = -1  # a setting to request a place in, after the step
+            leave = False  # leave the current place now, for `dest`
+            dest = -1
+            if p in (_INIT, _START):
+                s = entry[i] + zero
+                if src[i] == _ELECTIVE and not in_place[i]:
+                    reason = -1
+                    if esc_cancel > 0.0 and u_cancel[i] < esc_cancel:
+                        reason = 0
+                    elif cancel_when_full[elective[i]] and not (
+                        occupied[s] < capacity[s] and q_head[s] < 0
+                    ):
+                        reason = 1
+                    if reason >= 0:
+                        cancelled[0, n_cancelled] = now
+                        cancelled[1, n_cancelled] = i
+                        cancelled[2, n_cancelled] = reason
+                        n_cancelled += 1
+                        phase[i] = _DONE
                         continue
-            if p != _GRANTED:  # the next place is granted: leave this one at the same instant
-                r_f[cur[i], _LEAVE] = now
+                overflow = False
+                full = not (
+                    occupied[s] < capacity[s]
+                    and q_head[s] < 0
+                    and _staff_ok(s, staffed, st_w, st_s, first)
+                )
+                if not in_place[i] and overflows[s] and full:
+                    s = ACUTE
+                    overflow = True
+                _record(r_ep, r_f, r_i, nrec, i, s, src[i], now, overflow, in_place[i])
+                cur[i] = nrec
+                nrec += 1
+                where[i] = s
+                had_acute[i] = s == ACUTE
+                if in_place[i]:
+                    r_f[cur[i], _ARRIVE] = now
+                    phase[i] = _STAY_END
+                    hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
+                    eid += 1
+                    continue
+                ask = s
+                phase[i] = _GRANTED
+
+            elif p in (_GRANTED, _MOVED, _TAKE):
+                s = where[i] + zero
+                if p == _MOVED and any_window:  # granted outside its window: take it when it opens
+                    w = _WINDOW[r_i[nxt[i], _SETTING]]
+                    if w >= 0 and windowed[w]:
+                        at = _next_open(window_open, window_close, w, now, locality[i], first_day)
+                        if at > now:
+                            phase[i] = _TAKE
+                            hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, i)
+                            eid += 1
+                            continue
+                if p != _GRANTED:  # the next place is granted: leave this one at the same instant
+                    r_f[cur[i], _LEAVE] = now
+                    occupied[s] -= 1
+                    if staffed[s]:  # freed staff time can admit several at once
+                        _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
+                    nt, eid = _fill(
+                        s,
+                        occupied,
+                        capacity,
+                        q_head,
+                        q_next,
+                        q_len,
+                        n_key,
+                        n_who,
+                        nt,
+                        eid,
+                        today,
+                        staff,
+                    )
+                    cur[i] = nxt[i]
+                    s = r_i[cur[i], _SETTING] + zero
+                    where[i] = s
+                r_f[cur[i], _ARRIVE] = now
+                stay = los[i, s]
+                if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
+                    if s == ACUTE:
+                        stay *= acute_los_factor[today, locality[i]]
+                    else:
+                        stay *= ic_los_factor[today, locality[i]]
+                if staffed[s]:
+                    svc_day0[i] = int(np.floor(now)) - first_day
+                    svc_days[i] = int(np.floor(now + stay)) - int(np.floor(now)) + 1
+                phase[i] = _STAY_END
+                hn = _push(h_time, h_key, h_who, hn, now + stay, _NORMAL + eid, i)
+                eid += 1
+                continue
+
+            elif p in (_STAY_END, _ASSESSED):
+                s = where[i] + zero
+                c = cur[i]
+                if p == _STAY_END:
+                    r_f[c, _READY] = now
+                    if s != ACUTE or not shift_pathways:
+                        dest = after[i, s] + zero
+                    else:
+                        loc = locality[i]
+                        pw = _pathway(
+                            u_pathway[i],
+                            pathway_probs[age_band[i]],
+                            p2_to_p1[today, loc],
+                            p3_to_p2[today, loc],
+                            p3_to_p1[today, loc],
+                            home_shift[today, loc],
+                        )
+                        dest = int(pathway_dest[pw])
+                    r_i[c, _NEXT] = dest
+                    forward = dest < _N and dest != ACUTE
+                    if forward and s == ACUTE and assessed:
+                        days = assessment[i, assessed_column[dest]]
+                        if policy_active:
+                            days *= assessment_factor[today, locality[i]]
+                        if escalates:
+                            days *= esc_assess
+                        if days > 0.0:
+                            phase[i] = _ASSESSED
+                            hn = _push(h_time, h_key, h_who, hn, now + days, _NORMAL + eid, i)
+                            eid += 1
+                            continue
+                    if s == ACUTE and dest == HOME and windowed[0]:
+                        at = _next_open(
+                            window_open, window_close, zero, now, locality[i], first_day
+                        )
+                        if at > now:
+                            phase[i] = _HOME
+                            hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, i)
+                            eid += 1
+                            continue
+                else:
+                    dest = r_i[c, _NEXT] + zero
+                    forward = True
+                if forward:  # keep this place while asking for the next one
+                    _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, no, no)
+                    nxt[i] = nrec
+                    nrec += 1
+                    ask = dest
+                    phase[i] = _MOVED
+                else:
+                    leave = True
+
+            elif p == _HOME:  # the window home has opened
+                s = where[i] + zero
+                dest = r_i[cur[i], _NEXT] + zero
+                leave = True
+
+            if leave:
+                c = cur[i]
+                r_f[c, _LEAVE] = now
                 occupied[s] -= 1
                 if staffed[s]:  # freed staff time can admit several at once
                     _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
@@ -822,140 +930,58 @@ def _loop(
                     today,
                     staff,
                 )
-                cur[i] = nxt[i]
-                s = r_i[cur[i], _SETTING] + zero
-                where[i] = s
-            r_f[cur[i], _ARRIVE] = now
-            stay = los[i, s]
-            if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
-                if s == ACUTE:
-                    stay *= acute_los_factor[today, locality[i]]
+                phase[i] = _DONE
+                if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
+                    _record(r_ep, r_f, r_i, nrec, i, ACUTE + zero, src[i], now, no, no)
+                    cur[i] = nrec
+                    nrec += 1
+                    where[i] = ACUTE
+                    had_acute[i] = True
+                    ask = ACUTE
+                    phase[i] = _GRANTED
                 else:
-                    stay *= ic_los_factor[today, locality[i]]
-            if staffed[s]:
-                svc_day0[i] = int(np.floor(now)) - first_day
-                svc_days[i] = int(np.floor(now + stay)) - int(np.floor(now)) + 1
-            phase[i] = _STAY_END
-            hn = _push(h_time, h_key, h_who, hn, now + stay, _NORMAL + eid, i)
-            eid += 1
-            continue
-
-        elif p in (_STAY_END, _ASSESSED):
-            s = where[i] + zero
-            c = cur[i]
-            if p == _STAY_END:
-                r_f[c, _READY] = now
-                if s != ACUTE or not shift_pathways:
-                    dest = after[i, s] + zero
-                else:
-                    loc = locality[i]
-                    pw = _pathway(
-                        u_pathway[i],
-                        pathway_probs[age_band[i]],
-                        p2_to_p1[today, loc],
-                        p3_to_p2[today, loc],
-                        p3_to_p1[today, loc],
-                        home_shift[today, loc],
-                    )
-                    dest = int(pathway_dest[pw])
-                r_i[c, _NEXT] = dest
-                forward = dest < _N and dest != ACUTE
-                if forward and s == ACUTE and assessed:
-                    days = assessment[i, assessed_column[dest]]
-                    if policy_active:
-                        days *= assessment_factor[today, locality[i]]
-                    if escalates:
-                        days *= esc_assess
-                    if days > 0.0:
-                        phase[i] = _ASSESSED
-                        hn = _push(h_time, h_key, h_who, hn, now + days, _NORMAL + eid, i)
+                    c = child[i]
+                    wait = -1.0
+                    kind = 0
+                    if dest == ACUTE:
+                        wait = 0.0
+                        kind = _ESCALATION
+                    elif dest in HOME_ENDS and had_acute[i] and readmit[i]:
+                        wait = readmit_delay[i]
+                        kind = _READMISSION
+                    if wait >= 0.0 and c >= 0:
+                        src[c] = kind
+                        delay[c] = wait
+                        phase[c] = _INIT
+                        u_key[ut] = _URGENT + eid
+                        u_who[ut] = c
+                        ut += 1
                         eid += 1
-                        continue
-                if s == ACUTE and dest == HOME and windowed[0]:
-                    at = _next_open(window_open, window_close, zero, now, locality[i], first_day)
-                    if at > now:
-                        phase[i] = _HOME
-                        hn = _push(h_time, h_key, h_who, hn, now + (at - now), _NORMAL + eid, i)
-                        eid += 1
-                        continue
-            else:
-                dest = r_i[c, _NEXT] + zero
-                forward = True
-            if forward:  # keep this place while asking for the next one
-                _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, no, no)
-                nxt[i] = nrec
-                nrec += 1
-                ask = dest
-                phase[i] = _MOVED
-            else:
-                leave = True
+                    continue
 
-        elif p == _HOME:  # the window home has opened
-            s = where[i] + zero
-            dest = r_i[cur[i], _NEXT] + zero
-            leave = True
-
-        if leave:
-            c = cur[i]
-            r_f[c, _LEAVE] = now
-            occupied[s] -= 1
-            if staffed[s]:  # freed staff time can admit several at once
-                _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
-            nt, eid = _fill(
-                s, occupied, capacity, q_head, q_next, q_len, n_key, n_who, nt, eid, today, staff
-            )
-            phase[i] = _DONE
-            if dest == ACUTE and (s in (RAPID_RESPONSE, VIRTUAL_WARD)):
-                _record(r_ep, r_f, r_i, nrec, i, ACUTE + zero, src[i], now, no, no)
-                cur[i] = nrec
-                nrec += 1
-                where[i] = ACUTE
-                had_acute[i] = True
-                ask = ACUTE
-                phase[i] = _GRANTED
-            else:
-                c = child[i]
-                wait = -1.0
-                kind = 0
-                if dest == ACUTE:
-                    wait = 0.0
-                    kind = _ESCALATION
-                elif dest in HOME_ENDS and had_acute[i] and readmit[i]:
-                    wait = readmit_delay[i]
-                    kind = _READMISSION
-                if wait >= 0.0 and c >= 0:
-                    src[c] = kind
-                    delay[c] = wait
-                    phase[c] = _INIT
-                    u_key[ut] = _URGENT + eid
-                    u_who[ut] = c
-                    ut += 1
+            if ask >= 0:  # request a place: granted now if free, nobody queues, and staff allow
+                if (
+                    occupied[ask] < capacity[ask]
+                    and q_head[ask] < 0
+                    and _staff_ok(ask, staffed, st_w, st_s, first)
+                ):
+                    occupied[ask] += 1
+                    if staffed[ask]:
+                        _book(ask, i, today, staff)
+                    n_key[nt] = _NORMAL + eid
+                    n_who[nt] = i
+                    nt += 1
+                    if nt == n_key.size:
+                        nt = 0
                     eid += 1
-                continue
-
-        if ask >= 0:  # request a place: granted now if free, nobody queues, and staff allow
-            if (
-                occupied[ask] < capacity[ask]
-                and q_head[ask] < 0
-                and _staff_ok(ask, staffed, st_w, st_s, first)
-            ):
-                occupied[ask] += 1
-                if staffed[ask]:
-                    _book(ask, i, today, staff)
-                n_key[nt] = _NORMAL + eid
-                n_who[nt] = i
-                nt += 1
-                if nt == n_key.size:
-                    nt = 0
-                eid += 1
-            else:
-                q_next[i] = -1
-                q_len[ask] += 1
-                if q_head[ask] < 0:
-                    q_head[ask] = i
                 else:
-                    q_next[q_tail[ask]] = i
-                q_tail[ask] = i
+                    q_next[i] = -1
+                    q_len[ask] += 1
+                    if q_head[ask] < 0:
+                        q_head[ask] = i
+                    else:
+                        q_next[q_tail[ask]] = i
+                    q_tail[ask] = i
 
     return (
         r_ep[:nrec],
