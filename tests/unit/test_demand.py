@@ -116,3 +116,22 @@ def test_overflow_when_rapid_response_has_no_places(small: dict[str, Any]) -> No
     acute = stays[(stays["setting"] == "acute") & stays["episode"].isin(to_rr)]
     assert len(acute) > 0 and acute["overflow"].all()
     assert set(acute["episode"]) == set(to_rr.tolist())
+
+
+def test_episodes_are_the_same_when_their_columns_must_grow(
+    small: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Episodes are drawn into columns sized by a guess; with no room set aside, the
+    columns grow (by copying) many times and must hold exactly the same episodes, children
+    linked to the same rows."""
+    from placesim.demand import episodes
+
+    small["initial_state"] = {"acute": {"occupied": 40, "waiting": 5}}
+    plan = compile_plan(placesim.parse_scenario(small))
+    roomy = generate_episodes(plan, 0, 9)
+    monkeypatch.setattr(episodes, "_ROWS_GUESS", 0.0)
+    monkeypatch.setattr(episodes, "_ROWS_SLACK", 0)
+    grown = generate_episodes(plan, 0, 9)
+    assert (roomy.child >= 0).sum() > 100  # children (readmissions, escalations) were drawn
+    for name in ("time", "source", "entry", "in_place", "los", "after", "u_pathway", "child"):
+        np.testing.assert_array_equal(getattr(grown, name), getattr(roomy, name), err_msg=name)

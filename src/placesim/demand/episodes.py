@@ -116,19 +116,102 @@ class Episodes:
         return int(self.time.size)
 
 
-@dataclass
-class _Chunk:
-    time: npt.NDArray[np.float64]
-    source: int
-    locality: npt.NDArray[np.int32]
-    age_band: npt.NDArray[np.int32]
-    residence: npt.NDArray[np.int8]
-    entry: npt.NDArray[np.int8]
-    in_place: npt.NDArray[np.bool_]
-    needs: dict[str, npt.NDArray[np.generic]]
-    parents: npt.NDArray[np.int64] | None = None  # indices of parents in the previous chunk
-    parent_chunk: int = -1
-    offset: int = 0
+_ROWS_GUESS = 1.5
+"""Rows set aside per expected arrival, census place and elective: room for children and
+chance (the rows beyond those used are never touched, so cost no memory)."""
+_ROWS_SLACK = 4096
+_N = len(SETTINGS)
+_COLUMNS: dict[str, tuple[Any, tuple[int, ...]]] = {
+    "time": (np.float64, ()),
+    "source": (np.int8, ()),
+    "locality": (np.int32, ()),
+    "age_band": (np.int32, ()),
+    "residence": (np.int8, ()),
+    "entry": (np.int8, ()),
+    "in_place": (np.bool_, ()),
+    "los": (np.float64, (_N,)),
+    "after": (np.int8, (_N,)),
+    "pathway": (np.int8, ()),
+    "u_pathway": (np.float64, ()),
+    "assessment": (np.float64, (len(ASSESSED_PATHWAYS),)),
+    "readmit": (np.bool_, ()),
+    "readmit_delay": (np.float64, ()),
+    "child": (np.int64, ()),
+    "elective": (np.int16, ()),
+    "u_cancel": (np.float64, ()),
+}
+
+
+class _Columns:
+    """The episodes' columns, written in place a batch of rows at a time.
+
+    Rows are reserved in the order the episodes are made, and each batch is drawn straight
+    into its rows: the columns are touched once, where concatenating batches drawn apart
+    wrote every value twice (a third of demand's time at England size, most of it the
+    operating system giving out fresh memory). The first guess of the number of rows is
+    generous (only rows written are ever touched); a wrong guess costs one copy.
+    """
+
+    def __init__(self, guess: int, electives: bool) -> None:
+        self.size = 0
+        self.electives = electives
+        self.arrays = {
+            name: np.empty((guess, *shape), dtype=dtype)
+            for name, (dtype, shape) in _COLUMNS.items()
+            if electives or name not in ("elective", "u_cancel")
+        }
+
+    def __getitem__(self, name: str) -> npt.NDArray[Any]:
+        return self.arrays[name]
+
+    def reserve(self, n: int) -> slice:
+        """The next `n` rows (a child's link, an elective's stream and cancel draw unset)."""
+        start = self.size
+        if start + n > len(self.arrays["time"]):
+            cap = max(2 * len(self.arrays["time"]), start + n)
+            for name, old in self.arrays.items():
+                new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
+                new[:start] = old[:start]
+                self.arrays[name] = new
+        self.size = start + n
+        rows = slice(start, start + n)
+        self.arrays["child"][rows] = -1
+        if self.electives:
+            self.arrays["elective"][rows] = -1
+            self.arrays["u_cancel"][rows] = np.nan
+        return rows
+
+    def fill(self, rows: slice, **values: Any) -> None:
+        """Set columns of `rows` (each value an array of the rows, or one for all)."""
+        for name, value in values.items():
+            self.arrays[name][rows] = value
+
+    def episodes(self, plan: Plan) -> Episodes:
+        """The finished columns (views of the first `size` rows)."""
+        n = self.size
+        a = {name: v[:n] for name, v in self.arrays.items()}
+        return Episodes(
+            time=a["time"],
+            source=a["source"],
+            locality=a["locality"],
+            age_band=a["age_band"],
+            residence=a["residence"],
+            entry=a["entry"],
+            in_place=a["in_place"],
+            los=a["los"],
+            after=a["after"],
+            pathway=a["pathway"],
+            u_pathway=a["u_pathway"],
+            assessment=a["assessment"],
+            readmit=a["readmit"],
+            readmit_delay=a["readmit_delay"],
+            child=a["child"],
+            elective=a.get("elective", np.empty(0, dtype=np.int16)),
+            u_cancel=a.get("u_cancel", np.empty(0)),
+            localities=plan.localities,
+            partnerships=plan.partnerships,
+            age_bands=plan.age_bands,
+        )
 
 
 class _Draws:
@@ -193,37 +276,47 @@ class _NeedDrawer:
         self.plan = plan
         self.draws = draws
 
-    def draw(
-        self, group: int, generation: int, bands: npt.NDArray[np.int32]
-    ) -> dict[str, npt.NDArray[np.generic]]:
+    def draw(self, group: int, generation: int, cols: _Columns, rows: slice) -> None:
+        """Draw the needs of `rows` (whose age bands are set) into their columns."""
         plan = self.plan
+        bands = cols["age_band"][rows]
         n = bands.size
-        u_pathway = np.full(n, np.nan)
-        los = np.full((n, len(SETTINGS)), np.nan)
-        after = np.full((n, len(SETTINGS)), -1, dtype=np.int8)
-        pathway = np.full(n, -1, dtype=np.int8)
+        u_pathway = cols["u_pathway"][rows]
+        los = cols["los"][rows]
+        after = cols["after"][rows]
+        pathway = cols["pathway"][rows]
+        u_pathway[:] = np.nan
+        los[:] = np.nan
+        after[:] = -1
+        pathway[:] = -1
+        # Each age band's rows (a group of arrivals is one band: all rows, no mask to index).
         unique = np.unique(bands)
-        masks = [(int(b), bands == b) for b in unique]
+        masks: list[tuple[int, npt.NDArray[np.bool_] | slice, int]] = (
+            [(int(unique[0]), slice(None), n)]
+            if unique.size == 1
+            else [(int(b), m, int(m.sum())) for b in unique for m in [bands == b]]
+        )
         for s, name in enumerate(SETTINGS):
             dists = plan.los[s]
             if dists is None:
                 continue
             rng = self.draws.rng(group, generation, f"los_{name}")
-            for b, mask in masks:
-                los[mask, s] = dists[b].sample(rng, int(mask.sum()))
+            for b, mask, k in masks:
+                los[mask, s] = dists[b].sample(rng, k)
             tables = plan.outcomes[s]
             if tables is None:
                 continue
             u = self.draws.rng(group, generation, f"outcome_{name}").random(n)
             if s == ACUTE:
-                u_pathway = u
-            for b, mask in masks:
+                u_pathway[:] = u
+            for b, mask, _ in masks:
                 probs, dests = tables[b]
                 idx = categorical(u[mask], probs)
                 after[mask, s] = dests[idx]
                 if s == ACUTE:
                     pathway[mask] = idx
-        assessment = np.zeros((n, len(ASSESSED_PATHWAYS)))
+        assessment = cols["assessment"][rows]
+        assessment[:] = 0.0
         for k, p in enumerate(ASSESSED_PATHWAYS):
             assess = plan.assessment.get(p)
             if assess is not None:
@@ -231,26 +324,21 @@ class _NeedDrawer:
                     self.draws.rng(group, generation, f"assessment_{p}"), n
                 )
         p_readmit = plan.readmit_probability[bands]
-        readmit = self.draws.rng(group, generation, "readmission").random(n) < p_readmit
-        delay = (
+        cols["readmit"][rows] = (
+            self.draws.rng(group, generation, "readmission").random(n) < p_readmit
+        )
+        cols["readmit_delay"][rows] = (
             self.draws.rng(group, generation, "readmission_delay").random(n)
             * plan.readmit_within_days
         )
-        return {
-            "los": los,
-            "after": after,
-            "pathway": pathway,
-            "u_pathway": u_pathway,
-            "assessment": assessment,
-            "readmit": readmit,
-            "readmit_delay": delay,
-        }
 
 
-def _needs_child(needs: dict[str, npt.NDArray[np.generic]]) -> npt.NDArray[np.bool_]:
-    after = needs["after"]
+def _needs_child(cols: _Columns, rows: slice) -> npt.NDArray[np.bool_]:
+    after = cols["after"][rows]
     return np.asarray(
-        (after[:, INTERMEDIATE_CARE] == ACUTE) | (after[:, REABLEMENT] == ACUTE) | needs["readmit"]
+        (after[:, INTERMEDIATE_CARE] == ACUTE)
+        | (after[:, REABLEMENT] == ACUTE)
+        | cols["readmit"][rows]
     )
 
 
@@ -268,15 +356,18 @@ def generate_episodes(plan: Plan, replication: int, seed: int) -> Episodes:
         population structure (common random numbers).
     """
     policy = plan.policy
+    electives = plan.operations.electives
     keys = [g.key for g in plan.groups] + [c.key for c in plan.initial]
-    draws = _Draws(seed, replication, keys + [e.key for e in plan.operations.electives])
+    draws = _Draws(seed, replication, keys + [e.key for e in electives])
     drawer = _NeedDrawer(plan, draws)
-    chunks: list[_Chunk] = []
+    expected = sum(float(g.daily_rate.sum()) for g in plan.groups)
+    expected += sum(c.occupied + c.waiting for c in plan.initial)
+    expected += sum(int(e.per_day.sum()) for e in electives)
+    cols = _Columns(int(_ROWS_GUESS * expected) + _ROWS_SLACK, bool(electives))
 
     for g in plan.groups:
         times = _arrivals(draws.rng(g.key, 0, "arrivals"), g.daily_rate, plan.first_time)
         n = times.size
-        bands = np.full(n, g.age_band, dtype=np.int32)
         if g.entry_probs is not None:
             u = draws.rng(g.key, 0, "triage").random(n)
             entry = categorical(u, g.entry_probs).astype(np.int8)
@@ -286,23 +377,31 @@ def generate_episodes(plan: Plan, replication: int, seed: int) -> Episodes:
         else:
             entry = np.full(n, g.entry, dtype=np.int8)
             source = _REFERRAL
-        needs = drawer.draw(g.key, 0, bands)
-        chunks.append(_chunk(times, source, g, bands, entry, needs))
-        _add_children(chunks, drawer, g.key)
+        rows = cols.reserve(n)
+        cols.fill(
+            rows,
+            time=times,
+            source=source,
+            locality=g.locality,
+            age_band=g.age_band,
+            residence=g.residence,
+            entry=entry,
+            in_place=False,
+        )
+        drawer.draw(g.key, 0, cols, rows)
+        _add_children(cols, rows, drawer, g.key)
 
     for census in plan.initial:
-        _add_initial_state(chunks, plan, census, drawer, draws)
+        _add_initial_state(cols, plan, census, drawer, draws)
 
-    for k, stream in enumerate(plan.operations.electives):
-        _add_electives(chunks, plan, k, stream, drawer, draws)
+    for k, stream in enumerate(electives):
+        _add_electives(cols, plan, k, stream, drawer, draws)
 
-    return _concatenate(
-        chunks, plan.localities, plan.partnerships, plan.age_bands, bool(plan.operations.electives)
-    )
+    return cols.episodes(plan)
 
 
 def _add_electives(
-    chunks: list[_Chunk],
+    cols: _Columns,
     plan: Plan,
     k: int,
     stream: ElectiveGroup,
@@ -314,27 +413,26 @@ def _add_electives(
     days = plan.first_time + np.arange(stream.per_day.size, dtype=float)
     times = np.repeat(days + stream.admit_at, stream.per_day)
     n = times.size
-    bands = np.full(n, stream.age_band, dtype=np.int32)
-    needs = drawer.draw(stream.key, 0, bands)
-    los = needs["los"]
-    assert isinstance(los, np.ndarray)
-    los[:, ACUTE] = stream.los.sample(draws.rng(stream.key, 0, "los_elective"), n)
-    needs["readmit"] = np.zeros(n, dtype=bool)
-    needs["u_cancel"] = draws.rng(stream.key, 0, "elective_cancel").random(n)
-    needs["elective"] = np.full(n, k, dtype=np.int16)
-    chunks.append(
-        _Chunk(
-            time=times,
-            source=_ELECTIVE,
-            locality=np.full(n, stream.locality, dtype=np.int32),
-            age_band=bands,
-            residence=np.zeros(n, dtype=np.int8),
-            entry=np.full(n, ACUTE, dtype=np.int8),
-            in_place=np.zeros(n, dtype=bool),
-            needs=needs,
-        )
+    rows = cols.reserve(n)
+    cols.fill(
+        rows,
+        time=times,
+        source=_ELECTIVE,
+        locality=stream.locality,
+        age_band=stream.age_band,
+        residence=0,
+        entry=ACUTE,
+        in_place=False,
     )
-    _add_children(chunks, drawer, stream.key)
+    drawer.draw(stream.key, 0, cols, rows)
+    cols["los"][rows, ACUTE] = stream.los.sample(draws.rng(stream.key, 0, "los_elective"), n)
+    cols.fill(
+        rows,
+        readmit=False,
+        u_cancel=draws.rng(stream.key, 0, "elective_cancel").random(n),
+        elective=k,
+    )
+    _add_children(cols, rows, drawer, stream.key)
 
 
 def _divert(
@@ -378,55 +476,33 @@ def _divert(
     return out
 
 
-def _chunk(
-    times: npt.NDArray[np.float64],
-    source: int,
-    g: ArrivalGroup,
-    bands: npt.NDArray[np.int32],
-    entry: npt.NDArray[np.int8],
-    needs: dict[str, npt.NDArray[np.generic]],
-) -> _Chunk:
-    n = times.size
-    return _Chunk(
-        time=times,
-        source=source,
-        locality=np.full(n, g.locality, dtype=np.int32),
-        age_band=bands,
-        residence=np.full(n, g.residence, dtype=np.int8),
-        entry=entry,
-        in_place=np.zeros(n, dtype=bool),
-        needs=needs,
-    )
-
-
-def _add_children(chunks: list[_Chunk], drawer: _NeedDrawer, key: int) -> None:
-    """Readmissions and escalations of the last chunk, generation by generation."""
+def _add_children(cols: _Columns, rows: slice, drawer: _NeedDrawer, key: int) -> None:
+    """Readmissions and escalations of the episodes in `rows`, generation by generation."""
     for generation in range(1, MAX_GENERATIONS + 1):
-        parent_index = len(chunks) - 1
-        parent = chunks[parent_index]
-        needy = np.flatnonzero(_needs_child(parent.needs))
+        needy = np.flatnonzero(_needs_child(cols, rows))
         if needy.size == 0:
             return
-        child_bands = parent.age_band[needy]
-        needs = drawer.draw(key, generation, child_bands)
-        chunks.append(
-            _Chunk(
-                time=np.full(needy.size, np.nan),
-                source=_UNSET,
-                locality=parent.locality[needy],
-                age_band=child_bands,
-                residence=parent.residence[needy],
-                entry=np.full(needy.size, ACUTE, dtype=np.int8),
-                in_place=np.zeros(needy.size, dtype=bool),
-                needs=needs,
-                parents=needy.astype(np.int64),
-                parent_chunk=parent_index,
-            )
+        parents = rows.start + needy
+        bands = cols["age_band"][parents]
+        locality = cols["locality"][parents]
+        residence = cols["residence"][parents]
+        rows = cols.reserve(needy.size)
+        cols["child"][parents] = np.arange(rows.start, rows.stop)
+        cols.fill(
+            rows,
+            time=np.nan,
+            source=_UNSET,
+            locality=locality,
+            age_band=bands,
+            residence=residence,
+            entry=ACUTE,
+            in_place=False,
         )
+        drawer.draw(key, generation, cols, rows)
 
 
 def _add_initial_state(
-    chunks: list[_Chunk], plan: Plan, census: InitialCensus, drawer: _NeedDrawer, draws: _Draws
+    cols: _Columns, plan: Plan, census: InitialCensus, drawer: _NeedDrawer, draws: _Draws
 ) -> None:
     """People in one setting, and waiting for it, at the start."""
     s, occupied = census.setting, census.occupied
@@ -442,9 +518,21 @@ def _add_initial_state(
         loc = np.full(n, plan.localities.index("unspecified"), dtype=np.int32)
         band = np.zeros(n, dtype=np.int32)
         res = np.zeros(n, dtype=np.int8)
-    needs = drawer.draw(key, 0, band)
-    los = needs["los"]
-    assert isinstance(los, np.ndarray)
+    in_place = np.zeros(n, dtype=bool)
+    in_place[:occupied] = True
+    rows = cols.reserve(n)
+    cols.fill(
+        rows,
+        time=plan.first_time,
+        source=_INITIAL,
+        locality=loc,
+        age_band=band,
+        residence=res,
+        entry=s,
+        in_place=in_place,
+    )
+    drawer.draw(key, 0, cols, rows)
+    los = cols["los"][rows]
     rng = draws.rng(key, 0, "initial_remaining")
     for b in np.unique(band[:occupied]):
         mask = np.zeros(n, dtype=bool)
@@ -458,90 +546,4 @@ def _add_initial_state(
         elif census.elapsed_days is not None:
             los[mask, s] = dist.sample_remaining(rng, census.elapsed_days[mask[:occupied]])
         # 'fresh' keeps the full stay already drawn.
-    in_place = np.zeros(n, dtype=bool)
-    in_place[:occupied] = True
-    chunks.append(
-        _Chunk(
-            time=np.full(n, plan.first_time),
-            source=_INITIAL,
-            locality=loc,
-            age_band=band,
-            residence=res,
-            entry=np.full(n, s, dtype=np.int8),
-            in_place=in_place,
-            needs=needs,
-        )
-    )
-    _add_children(chunks, drawer, key)
-
-
-def _concatenate(
-    chunks: list[_Chunk],
-    localities: tuple[str, ...],
-    partnerships: tuple[str, ...],
-    age_bands: tuple[str, ...],
-    electives: bool,
-) -> Episodes:
-    offset = 0
-    for c in chunks:
-        c.offset = offset
-        offset += c.time.size
-    child = np.full(offset, -1, dtype=np.int64)
-    for c in chunks:
-        if c.parents is not None:
-            parent = chunks[c.parent_chunk]
-            child[parent.offset + c.parents] = c.offset + np.arange(c.time.size)
-
-    def cat(arrays: list[npt.NDArray[Any]], dtype: Any) -> npt.NDArray[Any]:
-        if not arrays:
-            return np.empty(0, dtype=dtype)
-        out = np.concatenate(arrays, dtype=dtype, casting="unsafe")  # one copy, no promotion
-        arrays.clear()
-        return out
-
-    def column(name: str, dtype: Any) -> npt.NDArray[Any]:
-        # Each chunk gives up its part as it is copied, so at most one column is held twice.
-        parts: list[npt.NDArray[Any]] = [c.needs.pop(name) for c in chunks]
-        return cat(parts, dtype)
-
-    def field(name: str, dtype: Any) -> npt.NDArray[Any]:
-        parts: list[npt.NDArray[Any]] = [getattr(c, name) for c in chunks]
-        for c in chunks:
-            setattr(c, name, None)
-        return cat(parts, dtype)
-
-    def elective_column(name: str, fill: Any, dtype: Any) -> npt.NDArray[Any]:
-        # Only elective chunks draw these; the others take `fill`.
-        if not electives:
-            return np.empty(0, dtype=dtype)
-        parts: list[npt.NDArray[Any]] = [
-            c.needs.pop(name) if name in c.needs else np.full(c.time.size, fill, dtype=dtype)
-            for c in chunks
-        ]
-        return cat(parts, dtype)
-
-    sizes = [c.time.size for c in chunks]
-    elective = elective_column("elective", -1, np.int16)
-    u_cancel = elective_column("u_cancel", np.nan, float)
-    return Episodes(
-        source=np.repeat(np.array([c.source for c in chunks], dtype=np.int8), sizes),
-        time=field("time", float),
-        locality=field("locality", np.int32),
-        age_band=field("age_band", np.int32),
-        residence=field("residence", np.int8),
-        entry=field("entry", np.int8),
-        in_place=field("in_place", bool),
-        los=column("los", float).reshape(-1, len(SETTINGS)),
-        after=column("after", np.int8).reshape(-1, len(SETTINGS)),
-        pathway=column("pathway", np.int8),
-        u_pathway=column("u_pathway", float),
-        assessment=column("assessment", float).reshape(-1, len(ASSESSED_PATHWAYS)),
-        readmit=column("readmit", bool),
-        readmit_delay=column("readmit_delay", float),
-        child=child,
-        elective=elective,
-        u_cancel=u_cancel,
-        localities=localities,
-        partnerships=partnerships,
-        age_bands=age_bands,
-    )
+    _add_children(cols, rows, drawer, key)
