@@ -260,13 +260,13 @@ def _grown_records(
 
     Copied in loops: a slice assignment compiles numba's shape-mismatch error path with its
     string formatting, seconds of the first compile."""
-    ep, f, it = np.empty(size, dtype=np.int64), np.empty((size, 4)), np.empty((size, 5), np.int8)
+    ep, f, it = np.empty(size, dtype=np.int64), np.empty((4, size)), np.empty((5, size), np.int8)
     for j in range(used):
         ep[j] = r_ep[j]
         for c in range(4):
-            f[j, c] = r_f[j, c]
+            f[c, j] = r_f[c, j]
         for c in range(5):
-            it[j, c] = r_i[j, c]
+            it[c, j] = r_i[c, j]
     return ep, f, it
 
 
@@ -285,15 +285,15 @@ def _record(
 ) -> None:
     """Write stay `row`: episode `i` asks for setting `s` now (as engine._Run._record)."""
     r_ep[row] = i
-    r_f[row, _REQUESTED] = now
-    r_f[row, _ARRIVE] = np.nan
-    r_f[row, _READY] = np.nan
-    r_f[row, _LEAVE] = np.nan
-    r_i[row, _SETTING] = s
-    r_i[row, _SOURCE] = source
-    r_i[row, _NEXT] = -1
-    r_i[row, _OVERFLOW] = overflow
-    r_i[row, _AT_START] = at_start
+    r_f[_REQUESTED, row] = now
+    r_f[_ARRIVE, row] = np.nan
+    r_f[_READY, row] = np.nan
+    r_f[_LEAVE, row] = np.nan
+    r_i[_SETTING, row] = s
+    r_i[_SOURCE, row] = source
+    r_i[_NEXT, row] = -1
+    r_i[_OVERFLOW, row] = overflow
+    r_i[_AT_START, row] = at_start
 
 
 @numba.njit(cache=True)
@@ -480,8 +480,8 @@ def _loop(
     # Stay records: a first guess, grown between events if needed.
     r_cap = max(record_guess, 16)
     r_ep = np.empty(r_cap, dtype=np.int64)
-    r_f = np.empty((r_cap, 4))  # a row per stay, so a stay's fields share a cache line
-    r_i = np.empty((r_cap, 5), dtype=np.int8)
+    r_f = np.empty((4, r_cap))  # a column per field, handed back without a copy
+    r_i = np.empty((5, r_cap), dtype=np.int8)
     nrec = zero
 
     for s in range(_N):
@@ -797,7 +797,7 @@ def _loop(
                 where[i] = s
                 had_acute[i] = s == ACUTE
                 if in_place[i]:
-                    r_f[cur[i], _ARRIVE] = now
+                    r_f[_ARRIVE, cur[i]] = now
                     phase[i] = _STAY_END
                     hn = _push(h_time, h_key, h_who, hn, now + los[i, s], _NORMAL + eid, i)
                     eid += 1
@@ -808,7 +808,7 @@ def _loop(
             elif p in (_GRANTED, _MOVED, _TAKE):
                 s = where[i] + zero
                 if p == _MOVED and any_window:  # granted outside its window: take it when it opens
-                    w = _WINDOW[r_i[nxt[i], _SETTING]]
+                    w = _WINDOW[r_i[_SETTING, nxt[i]]]
                     if w >= 0 and windowed[w]:
                         at = _next_open(window_open, window_close, w, now, locality[i], first_day)
                         if at > now:
@@ -817,7 +817,7 @@ def _loop(
                             eid += 1
                             continue
                 if p != _GRANTED:  # the next place is granted: leave this one at the same instant
-                    r_f[cur[i], _LEAVE] = now
+                    r_f[_LEAVE, cur[i]] = now
                     occupied[s] -= 1
                     if staffed[s]:  # freed staff time can admit several at once
                         _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
@@ -836,9 +836,9 @@ def _loop(
                         staff,
                     )
                     cur[i] = nxt[i]
-                    s = r_i[cur[i], _SETTING] + zero
+                    s = r_i[_SETTING, cur[i]] + zero
                     where[i] = s
-                r_f[cur[i], _ARRIVE] = now
+                r_f[_ARRIVE, cur[i]] = now
                 stay = los[i, s]
                 if policy_active and (s in (ACUTE, INTERMEDIATE_CARE)):
                     if s == ACUTE:
@@ -857,7 +857,7 @@ def _loop(
                 s = where[i] + zero
                 c = cur[i]
                 if p == _STAY_END:
-                    r_f[c, _READY] = now
+                    r_f[_READY, c] = now
                     if s != ACUTE or not shift_pathways:
                         dest = after[i, s] + zero
                     else:
@@ -871,7 +871,7 @@ def _loop(
                             home_shift[today, loc],
                         )
                         dest = int(pathway_dest[pw])
-                    r_i[c, _NEXT] = dest
+                    r_i[_NEXT, c] = dest
                     forward = dest < _N and dest != ACUTE
                     if forward and s == ACUTE and assessed:
                         days = assessment[i, assessed_column[dest]]
@@ -894,7 +894,7 @@ def _loop(
                             eid += 1
                             continue
                 else:
-                    dest = r_i[c, _NEXT] + zero
+                    dest = r_i[_NEXT, c] + zero
                     forward = True
                 if forward:  # keep this place while asking for the next one
                     _record(r_ep, r_f, r_i, nrec, i, dest, src[i], now, no, no)
@@ -907,12 +907,12 @@ def _loop(
 
             elif p == _HOME:  # the window home has opened
                 s = where[i] + zero
-                dest = r_i[cur[i], _NEXT] + zero
+                dest = r_i[_NEXT, cur[i]] + zero
                 leave = True
 
             if leave:
                 c = cur[i]
-                r_f[c, _LEAVE] = now
+                r_f[_LEAVE, c] = now
                 occupied[s] -= 1
                 if staffed[s]:  # freed staff time can admit several at once
                     _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
@@ -985,8 +985,8 @@ def _loop(
 
     return (
         r_ep[:nrec],
-        r_f[:nrec],
-        r_i[:nrec],
+        r_f[:, :nrec],
+        r_i[:, :nrec],
         events,
         level_on,
         ch_f[:, :n_changes],
@@ -1119,15 +1119,15 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
     )
     records = StayRecords(
         episode=r_ep,
-        setting=r_i[:, _SETTING].copy(),
-        source=r_i[:, _SOURCE].copy(),
-        requested=r_f[:, _REQUESTED].copy(),
-        arrive=r_f[:, _ARRIVE].copy(),
-        ready=r_f[:, _READY].copy(),
-        leave=r_f[:, _LEAVE].copy(),
-        next=r_i[:, _NEXT].copy(),
-        overflow=r_i[:, _OVERFLOW].astype(bool),
-        at_start=r_i[:, _AT_START].astype(bool),
+        setting=r_i[_SETTING],
+        source=r_i[_SOURCE],
+        requested=r_f[_REQUESTED],
+        arrive=r_f[_ARRIVE],
+        ready=r_f[_READY],
+        leave=r_f[_LEAVE],
+        next=r_i[_NEXT],
+        overflow=r_i[_OVERFLOW].view(np.bool_),
+        at_start=r_i[_AT_START].view(np.bool_),
         operations=log,
     )
     return records, events
