@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -181,7 +182,8 @@ def _by_day(
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
     """How many of `times` first count at each whole day (the day d with d - 1 < t <= d;
     times before day 0 at day 0) and, for each day, the sum of d - t over them."""
-    day = np.clip(np.ceil(times), 0, size - 1)
+    day = np.ceil(times)
+    np.clip(day, 0, size - 1, out=day)
     k = day.astype(np.int64)
     part = np.asarray(np.bincount(k, weights=day - times, minlength=size), dtype=np.float64)
     return np.bincount(k, minlength=size), part
@@ -256,11 +258,16 @@ class StayArrays:
     from_care_home: npt.NDArray[np.bool_]
 
     _views: dict[int, _SettingStays] = field(default_factory=dict, compare=False, repr=False)
+    _rows: list[npt.NDArray[np.intp]] = field(default_factory=list, compare=False, repr=False)
 
     def view(self, s: int) -> _SettingStays:
-        """The stays of setting code `s`, with their intervals sorted once (cached)."""
+        """The stays of setting code `s` (in their order), with their intervals (cached)."""
         if s not in self._views:
-            m = self.setting == s
+            if not self._rows:  # each setting's rows, from one stable sort by setting
+                order = np.argsort(self.setting, kind="stable")
+                cuts = np.searchsorted(self.setting[order], np.arange(len(SETTINGS) + 1))
+                self._rows.extend(order[a:b] for a, b in pairwise(cuts))
+            m = self._rows[s]
             arrive, ready, leave = self.arrive[m], self.ready[m], self.leave[m]
             inside = np.isfinite(arrive)
             has_ready = np.isfinite(ready)
