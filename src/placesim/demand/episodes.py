@@ -86,7 +86,10 @@ class Episodes:
     a crisis that an intervention resolved without any service (it never starts).
     ``elective`` is the elective stream of each episode (-1: none) and ``u_cancel`` the
     uniform that an escalation level's share of cancellations is compared with (NaN for
-    other episodes); both are empty when the plan has no electives.
+    other episodes); both are empty when the plan has no electives. Episodes are made in
+    batches (a group's arrivals, their children, a census, an elective stream) whose rows
+    run from ``runs[k]`` to ``runs[k + 1]``; within a batch, times never decrease (children
+    have none), so the engine merges the batches instead of sorting every arrival.
     """
 
     time: npt.NDArray[np.float64]
@@ -106,6 +109,7 @@ class Episodes:
     child: npt.NDArray[np.int64]
     elective: npt.NDArray[np.int16]
     u_cancel: npt.NDArray[np.float64]
+    runs: npt.NDArray[np.int64]
     localities: tuple[str, ...]
     partnerships: tuple[str, ...]
     age_bands: tuple[str, ...]
@@ -154,6 +158,7 @@ class _Columns:
 
     def __init__(self, guess: int, electives: bool) -> None:
         self.size = 0
+        self.cuts = [0]
         self.electives = electives
         self.arrays = {
             name: np.empty((guess, *shape), dtype=dtype)
@@ -174,6 +179,7 @@ class _Columns:
                 new[:start] = old[:start]
                 self.arrays[name] = new
         self.size = start + n
+        self.cuts.append(self.size)
         rows = slice(start, start + n)
         self.arrays["child"][rows] = -1
         if self.electives:
@@ -208,6 +214,7 @@ class _Columns:
             child=a["child"],
             elective=a.get("elective", np.empty(0, dtype=np.int16)),
             u_cancel=a.get("u_cancel", np.empty(0)),
+            runs=np.array(self.cuts, dtype=np.int64),
             localities=plan.localities,
             partnerships=plan.partnerships,
             age_bands=plan.age_bands,

@@ -162,6 +162,70 @@ def _pop(
 
 
 @numba.njit(cache=True)
+def _starter(
+    time: npt.NDArray[np.float64], entry: npt.NDArray[np.int8], end: float, i: int, stop: int
+) -> int:
+    """The first row from `i` (before `stop`) whose journey starts in the run: a time before
+    the end (not NaN: a child) and a service to enter; `stop` if none."""
+    while i < stop and not (time[i] < end and entry[i] >= 0):
+        i += 1
+    return i
+
+
+@numba.njit(cache=True)
+def _first(a: int, b: int, head: npt.NDArray[np.int64], at: npt.NDArray[np.float64]) -> bool:
+    """Whether batch `a`'s next arrival (at `at[a]`, row `head[a]`) comes before batch
+    `b`'s (ties: the lower row)."""
+    ta, tb = float(at[a]), float(at[b])
+    return ta < tb or (ta == tb and int(head[a]) < int(head[b]))
+
+
+@numba.njit(cache=True)
+def _push_batch(
+    heap: npt.NDArray[np.int64],
+    size: int,
+    head: npt.NDArray[np.int64],
+    at: npt.NDArray[np.float64],
+    k: int,
+) -> int:
+    """Add batch `k` to the heap of batches by next arrival; return the new size."""
+    j = size
+    while j > 0:
+        parent = (j - 1) >> 1
+        if _first(heap[parent], k, head, at):
+            break
+        heap[j] = heap[parent]
+        j = parent
+    heap[j] = k
+    return size + 1
+
+
+@numba.njit(cache=True)
+def _sift_batch(
+    heap: npt.NDArray[np.int64],
+    size: int,
+    head: npt.NDArray[np.int64],
+    at: npt.NDArray[np.float64],
+) -> None:
+    """Restore the heap of batches after its first batch's next arrival moved on."""
+    if size == 0:
+        return
+    k = heap[0]
+    j = 0
+    while True:
+        child = 2 * j + 1
+        if child >= size:
+            break
+        if child + 1 < size and _first(heap[child + 1], heap[child], head, at):
+            child += 1
+        if _first(k, heap[child], head, at):
+            break
+        heap[j] = heap[child]
+        j = child
+    heap[j] = k
+
+
+@numba.njit(cache=True)
 def _staff_ok(
     s: int,
     staffed: npt.NDArray[np.bool_],
@@ -320,7 +384,7 @@ def _loop(
     child: npt.NDArray[np.int64],
     elective: npt.NDArray[np.int16],
     u_cancel: npt.NDArray[np.float64],
-    order: npt.NDArray[np.int64],
+    runs: npt.NDArray[np.int64],
     defined: npt.NDArray[np.bool_],
     overflows: npt.NDArray[np.bool_],
     cap_time: npt.NDArray[np.float64],
@@ -507,7 +571,19 @@ def _loop(
                 svc_day0[i], svc_days[i] = _in_service_at_start(start, los[i, s])
     hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS + zero)
     eid += 1
-    a_ptr = 0
+    # Arrivals: each batch of episodes (rows runs[k] to runs[k + 1]) is in time order, so
+    # the next to start is the earliest head of a batch (ties to the lower row, as a
+    # stable sort of all starters would have it): a small heap of batches, no sort.
+    # The heads' times are kept beside them, so the heap's comparisons stay in cache.
+    a_head = runs[:-1].copy()
+    a_at = np.zeros(a_head.size)
+    a_heap = np.empty(a_head.size, dtype=np.int64)
+    a_n = zero
+    for k in range(a_head.size):
+        a_head[k] = _starter(time, entry, end, a_head[k], runs[k + 1])
+        if a_head[k] < runs[k + 1]:
+            a_at[k] = time[a_head[k]]
+            a_n = _push_batch(a_heap, a_n, a_head, a_at, k)
     a_resumed = False
     events = 0
     # Events scheduled for the instant being processed (a journey's start, a granted
@@ -561,29 +637,28 @@ def _loop(
             events += 1
 
             if who == _ARRIVALS:
-                if a_resumed:
-                    i = order[a_ptr]
-                    phase[i] = _INIT
-                    u_key[ut] = _URGENT + eid
-                    u_who[ut] = i
-                    ut += 1
-                    eid += 1
-                    a_ptr += 1
-                    a_resumed = False
-                while a_ptr < order.size:
-                    i = order[a_ptr]
-                    t = time[i]
-                    if t > now:
+                while a_n > 0:
+                    k = a_heap[0]
+                    i = a_head[k]
+                    t = a_at[k]
+                    if t > now and not a_resumed:
                         hn = _push(h_time, h_key, h_who, hn, now + (t - now), _NORMAL + eid, who)
                         eid += 1
                         a_resumed = True
                         break
+                    a_resumed = False  # resumed at its time: it starts, whatever the clock
                     phase[i] = _INIT
                     u_key[ut] = _URGENT + eid
                     u_who[ut] = i
                     ut += 1
                     eid += 1
-                    a_ptr += 1
+                    a_head[k] = _starter(time, entry, end, i + 1, runs[k + 1])
+                    if a_head[k] < runs[k + 1]:
+                        a_at[k] = time[a_head[k]]
+                    else:  # the batch is done
+                        a_n -= 1
+                        a_heap[0] = a_heap[a_n]
+                    _sift_batch(a_heap, a_n, a_head, a_at)
                 continue
 
             if who == _CHECKS:  # the daily escalation check (the first event only starts it)
@@ -1033,8 +1108,7 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
     cap_time, cap_value, cap_steps = plan.capacity_arrays()
     policy = plan.policy
     ops = plan.operations
-    starters = np.flatnonzero(~np.isnan(ep.time) & (ep.time < end) & (ep.entry >= 0))
-    order = starters[np.argsort(ep.time[starters], kind="stable")].astype(np.int64)
+    starters = int(np.count_nonzero((ep.time < end) & (ep.entry >= 0)))  # NaN: not before
     with interrupts_held():  # a Ctrl-C takes effect when the loop returns (see errors.py)
         out = _loop(
             ep.time,
@@ -1052,7 +1126,7 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
             ep.child,
             ep.elective,
             ep.u_cancel,
-            order,
+            ep.runs,
             plan.defined,
             plan.overflow,
             cap_time,
@@ -1074,7 +1148,7 @@ def run_kernel(plan: Plan, episodes: Episodes) -> tuple[StayRecords, int]:
             np.ascontiguousarray(plan.pathway_probs, dtype=float),
             plan.pathway_destination,
             plan.assessed_column,
-            int(order.size * 1.3) + 64,
+            int(starters * 1.3) + 64,
             ops.windowed,
             ops.window_open,
             ops.window_close,
