@@ -19,7 +19,9 @@ size both are extrapolated from the smaller sizes (``simpy_baseline_extrapolated
 numba compilation (or cache load) is done before any timing and reported as
 ``jit_warmup_s``.
 
-Per event: ``events_per_episode`` and ``ns_per_event`` (engine time over events). Right
+Per event: ``events_per_episode`` and ``ns_per_event`` (engine time over events); per
+episode, ``bytes_per_episode``: the peak RSS above the loaded interpreter over the episodes
+(all that a replication holds at its peak: draws, engine state, stays, measures). Right
 after each of placesim's replications (up to ``YARDSTICK_RUNS``), in the same process, the
 yardstick runs (``benchmarks/yardstick.py``: a plain numba event loop of acute ->
 intermediate care with blocking, with as many patients as the replication's episodes over
@@ -179,6 +181,7 @@ def measure(size: str, replications: int, seed: int, workers: int) -> dict[str, 
         jit_warmup_s=warmup,
         events_per_episode=events / episodes,
         ns_per_event=timings["engine_s"] / events * 1e9,
+        bytes_per_episode=(_peak_rss_mb() - base_rss) * 2**20 / (episodes / n),
     )
     figures.update(_yardstick_figures(yard, wall, yard_compile_s))
     figures["engine_yardstick_ratio"] = figures["engine_s"] / figures["yardstick_s"]
@@ -347,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{'':<8}{v['replications']} replications on {v['workers']} workers: "
                 f"{v['total_wall_s']:.1f} s"
             )
-    columns = ("events_per_episode", "ns_per_event", "yardstick_s", "yardstick_events")
+    columns = ("events_per_episode", "ns_per_event", "bytes_per_episode", "yardstick_s")
+    columns += ("yardstick_events",)
     columns += ("yardstick_ns_per_event", "yardstick_ratio", "engine_yardstick_ratio")
     widths = [max(len(c), 9) + 2 for c in columns]
     print(f"\n{'size':<8}" + "".join(f"{c:>{w}}" for c, w in zip(columns, widths, strict=True)))

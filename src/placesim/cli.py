@@ -1213,7 +1213,7 @@ def _compile_engine() -> None:
 
     if needs_compiling():
         print(
-            "compiling the fast engine: once after installing, about 20 s; later runs start "
+            "compiling the fast engine: once after installing, about 10 s; later runs start "
             "at once",
             file=sys.stderr,
             flush=True,

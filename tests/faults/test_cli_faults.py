@@ -229,8 +229,8 @@ def test_ctrl_c_while_the_engine_compiles_is_one_line(tmp_path: Path) -> None:
     assert first.startswith("compiling the fast engine"), first
     time.sleep(0.5)  # inside the compiler
     proc.send_signal(signal.SIGINT)
-    # At once: the compile takes about 20 s, so a held interrupt would miss this timeout.
-    assert proc.wait(timeout=8) == 130
+    # At once: the compile takes about 10 s, so a held interrupt would miss this timeout.
+    assert proc.wait(timeout=4) == 130
     assert proc.stderr.read() == "interrupted\n"
     assert not (tmp_path / "placesim-out").exists() or not any(
         (tmp_path / "placesim-out").iterdir()
