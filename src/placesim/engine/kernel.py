@@ -313,6 +313,35 @@ def _fill(
 
 
 @numba.njit(cache=True)
+def _leave(
+    s: int,
+    i: int,
+    row: int,
+    now: float,
+    r_f: npt.NDArray[np.float64],
+    occupied: npt.NDArray[np.int64],
+    capacity: npt.NDArray[np.float64],
+    q_head: npt.NDArray[np.int64],
+    q_next: npt.NDArray[np.int32],
+    q_len: npt.NDArray[np.int64],
+    n_key: npt.NDArray[np.int64],
+    n_who: npt.NDArray[np.int64],
+    nt: int,
+    eid: int,
+    day: int,
+    staff: Staff,
+) -> tuple[int, int]:
+    """Person `i` leaves their place of `s` now (stay `row`), which may admit the people
+    waiting for it (freed staff time can admit several at once): as :func:`_fill`."""
+    r_f[_LEAVE, row] = now
+    occupied[s] -= 1
+    if staff[0][s]:
+        _, _, st_s, _, slot, svc_list, svc_len, svc_pos, _, svc_need, _ = staff
+        _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
+    return _fill(s, occupied, capacity, q_head, q_next, q_len, n_key, n_who, nt, eid, day, staff)
+
+
+@numba.njit(cache=True)
 def _grown_records(
     r_ep: npt.NDArray[np.int64],
     r_f: npt.NDArray[np.float64],
@@ -892,12 +921,12 @@ def _loop(
                             eid += 1
                             continue
                 if p != _GRANTED:  # the next place is granted: leave this one at the same instant
-                    r_f[_LEAVE, cur[i]] = now
-                    occupied[s] -= 1
-                    if staffed[s]:  # freed staff time can admit several at once
-                        _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
-                    nt, eid = _fill(
+                    nt, eid = _leave(
                         s,
+                        i,
+                        cur[i],
+                        now,
+                        r_f,
                         occupied,
                         capacity,
                         q_head,
@@ -986,13 +1015,12 @@ def _loop(
                 leave = True
 
             if leave:
-                c = cur[i]
-                r_f[_LEAVE, c] = now
-                occupied[s] -= 1
-                if staffed[s]:  # freed staff time can admit several at once
-                    _unbook(s, i, slot, svc_list, svc_len, svc_pos, svc_need, st_s)
-                nt, eid = _fill(
+                nt, eid = _leave(
                     s,
+                    i,
+                    cur[i],
+                    now,
+                    r_f,
                     occupied,
                     capacity,
                     q_head,
