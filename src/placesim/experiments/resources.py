@@ -27,9 +27,10 @@ __all__ = [
 ]
 
 WORKING_BYTES_PER_EPISODE = 400
-"""Peak memory of one replication per episode drawn: 250 bytes were measured at England
-size (3.0 GB for 12.0 million episodes, benchmarks/README.md); the margin covers pandas'
-temporaries, which weigh more in small runs."""
+"""Peak memory of one replication per episode drawn: about 200 bytes were measured at
+England size (a 2.4 GB peak for 12.0 million episodes, benchmarks/README.md; 250 before the
+second round of issue 12); the margin covers pandas' temporaries, which weigh more in small
+runs."""
 RETAINED_BYTES_PER_EPISODE = 100
 """Memory a finished replication keeps per episode when the per-stay table is kept: about
 71 bytes a stay and up to 1.3 stays an episode (measured on the Rotherham baseline)."""
