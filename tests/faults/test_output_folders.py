@@ -90,7 +90,14 @@ def test_rerun_killed_while_writing_keeps_the_previous_run(
         if _wait_for_staging(proc, out):
             proc.send_signal(sig)
             _, err = proc.communicate(timeout=60)
-            break
+            now = _snapshot(out)
+            if now == before or set(now) != set(before):
+                break
+            # The staging name was seen after the swap (it then holds the previous run until
+            # it is deleted): the signal came too late, and the new run, whole, is the good
+            # run now. A half-written run would have other files and fail below.
+            before = now
+            continue
         proc.communicate(timeout=60)
         before = _snapshot(out)  # it finished first: that is the good run now
     else:
