@@ -560,16 +560,13 @@ def window_measures(
     capacity and its gap) are over its days. `daily` is the replication's daily table (or
     its :class:`DailyArrays`). Without the stays (a run that kept none), the measures that
     need them (lengths of stay, waits, admissions from care homes, avoided admissions) are
-    left out, and bed days, delayed bed days and admissions are summed from the daily
-    table.
+    left out, and admissions are summed from the daily table. Bed days and delayed bed
+    days are always the daily table's days summed, so the two never differ.
     """
     start, end = window
     whole = not (start > 0.0 or end < plan.end_time)
     days = daily if isinstance(daily, DailyArrays) else DailyArrays.from_table(daily)
     opts = plan.measure_options
-    first, last = int(start), int(end)
-    if first != start or last != end:
-        raise ValueError(f"a window is whole days, not {window}")
     rows: list[tuple[str, str, float]] = []
     for s, name in enumerate(SETTINGS):
         if not plan.defined[s]:
@@ -579,9 +576,9 @@ def window_measures(
         occupied = d["occupied_mean"].astype(float)
         capacity = d["capacity"].astype(float)
         demand = census + d["waiting"].astype(float)
+        bed_days = float(occupied.sum())  # each day's time, as the daily table bins it
+        delayed = float(d["ready_days"].sum())
         if stays is None:
-            bed_days = float(occupied.sum())
-            delayed = float(d["ready_days"].sum())
             rows.append(("admissions", name, float(d["admissions"].sum())))
             rows.append(("bed_days", name, bed_days))
             rows.append(("delayed_bed_days", name, delayed))
@@ -591,8 +588,6 @@ def window_measures(
             came = v.inside & ~v.at_start & (arrive >= start) & (arrive < end)
             ended = np.isfinite(leave) & (leave >= start) & (leave < end)
             ended_fresh = ended & ~v.at_start
-            bed_days = float(v.occupied.per_day(last)[first:].sum())
-            delayed = float(v.delayed.per_day(last)[first:].sum())
             los = (leave - arrive)[ended_fresh]
             waited = (arrive - v.requested)[came]
             rows += [
