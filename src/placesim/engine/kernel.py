@@ -173,59 +173,6 @@ def _starter(
 
 
 @numba.njit(cache=True)
-def _first(a: int, b: int, head: npt.NDArray[np.int64], at: npt.NDArray[np.float64]) -> bool:
-    """Whether batch `a`'s next arrival (at `at[a]`, row `head[a]`) comes before batch
-    `b`'s (ties: the lower row)."""
-    ta, tb = float(at[a]), float(at[b])
-    return ta < tb or (ta == tb and int(head[a]) < int(head[b]))
-
-
-@numba.njit(cache=True)
-def _push_batch(
-    heap: npt.NDArray[np.int64],
-    size: int,
-    head: npt.NDArray[np.int64],
-    at: npt.NDArray[np.float64],
-    k: int,
-) -> int:
-    """Add batch `k` to the heap of batches by next arrival; return the new size."""
-    j = size
-    while j > 0:
-        parent = (j - 1) >> 1
-        if _first(heap[parent], k, head, at):
-            break
-        heap[j] = heap[parent]
-        j = parent
-    heap[j] = k
-    return size + 1
-
-
-@numba.njit(cache=True)
-def _sift_batch(
-    heap: npt.NDArray[np.int64],
-    size: int,
-    head: npt.NDArray[np.int64],
-    at: npt.NDArray[np.float64],
-) -> None:
-    """Restore the heap of batches after its first batch's next arrival moved on."""
-    if size == 0:
-        return
-    k = heap[0]
-    j = 0
-    while True:
-        child = 2 * j + 1
-        if child >= size:
-            break
-        if child + 1 < size and _first(heap[child + 1], heap[child], head, at):
-            child += 1
-        if _first(k, heap[child], head, at):
-            break
-        heap[j] = heap[child]
-        j = child
-    heap[j] = k
-
-
-@numba.njit(cache=True)
 def _staff_ok(
     s: int,
     staffed: npt.NDArray[np.bool_],
@@ -601,18 +548,17 @@ def _loop(
     hn = _push(h_time, h_key, h_who, hn, start, _URGENT + eid, _ARRIVALS + zero)
     eid += 1
     # Arrivals: each batch of episodes (rows runs[k] to runs[k + 1]) is in time order, so
-    # the next to start is the earliest head of a batch (ties to the lower row, as a
-    # stable sort of all starters would have it): a small heap of batches, no sort.
-    # The heads' times are kept beside them, so the heap's comparisons stay in cache.
-    a_head = runs[:-1].copy()
-    a_at = np.zeros(a_head.size)
-    a_heap = np.empty(a_head.size, dtype=np.int64)
-    a_n = zero
-    for k in range(a_head.size):
-        a_head[k] = _starter(time, entry, end, a_head[k], runs[k + 1])
-        if a_head[k] < runs[k + 1]:
-            a_at[k] = time[a_head[k]]
-            a_n = _push_batch(a_heap, a_n, a_head, a_at, k)
+    # the next to start is the earliest next row of a batch, ties to the lower row as a
+    # stable sort of all starters would have it: a small heap of (time, row, batch), no
+    # sort. Its entries hold the times, so its comparisons stay in cache.
+    b_time = np.empty(runs.size)
+    b_row = np.empty(runs.size, dtype=np.int64)
+    b_run = np.empty(runs.size, dtype=np.int64)
+    bn = zero
+    for k in range(runs.size - 1):
+        row = _starter(time, entry, end, runs[k], runs[k + 1])
+        if row < runs[k + 1]:
+            bn = _push(b_time, b_row, b_run, bn, time[row], row, k)
     a_resumed = False
     events = 0
     # Events scheduled for the instant being processed (a journey's start, a granted
@@ -666,28 +612,25 @@ def _loop(
             events += 1
 
             if who == _ARRIVALS:
-                while a_n > 0:
-                    k = a_heap[0]
-                    i = a_head[k]
-                    t = a_at[k]
+                while bn > 0:
+                    i = b_row[0]
+                    t = b_time[0]
                     if t > now and not a_resumed:
                         hn = _push(h_time, h_key, h_who, hn, now + (t - now), _NORMAL + eid, who)
                         eid += 1
                         a_resumed = True
                         break
                     a_resumed = False  # resumed at its time: it starts, whatever the clock
+                    k = b_run[0]
+                    bn = _pop(b_time, b_row, b_run, bn)
                     phase[i] = _INIT
                     u_key[ut] = _URGENT + eid
                     u_who[ut] = i
                     ut += 1
                     eid += 1
-                    a_head[k] = _starter(time, entry, end, i + 1, runs[k + 1])
-                    if a_head[k] < runs[k + 1]:
-                        a_at[k] = time[a_head[k]]
-                    else:  # the batch is done
-                        a_n -= 1
-                        a_heap[0] = a_heap[a_n]
-                    _sift_batch(a_heap, a_n, a_head, a_at)
+                    row = _starter(time, entry, end, i + 1, runs[k + 1])
+                    if row < runs[k + 1]:  # the batch's next arrival
+                        bn = _push(b_time, b_row, b_run, bn, time[row], row, k)
                 continue
 
             if who == _CHECKS:  # the daily escalation check (the first event only starts it)
