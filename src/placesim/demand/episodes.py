@@ -157,14 +157,18 @@ class _Columns:
     """
 
     def __init__(self, guess: int, electives: bool) -> None:
-        self.size = 0
-        self.cuts = [0]
+        self.cuts = [0]  # where each batch begins, and the rows used at the end
         self.electives = electives
         self.arrays = {
             name: np.empty((guess, *shape), dtype=dtype)
             for name, (dtype, shape) in _COLUMNS.items()
             if electives or name not in ("elective", "u_cancel")
         }
+
+    @property
+    def size(self) -> int:
+        """Rows reserved so far."""
+        return self.cuts[-1]
 
     def __getitem__(self, name: str) -> npt.NDArray[Any]:
         return self.arrays[name]
@@ -178,8 +182,7 @@ class _Columns:
                 new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
                 new[:start] = old[:start]
                 self.arrays[name] = new
-        self.size = start + n
-        self.cuts.append(self.size)
+        self.cuts.append(start + n)
         rows = slice(start, start + n)
         self.arrays["child"][rows] = -1
         if self.electives:
